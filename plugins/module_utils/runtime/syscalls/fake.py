@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A recording stand-in for LinuxSyscalls, for unit tests without root.
+
+Every call is appended to ``calls`` as ``(name, args...)``. ``fail`` maps a
+call name to an errno to raise for that call, to test error paths.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ..errors import SyscallError
+
+
+class FakeSyscalls(object):
+    def __init__(self, fail=None, caps=(0, 0, 0)):
+        self.calls = []
+        self.fail = dict(fail or {})
+        self.caps = caps
+
+    def _record(self, name, *args):
+        self.calls.append((name,) + args)
+        if name in self.fail:
+            raise SyscallError(name, self.fail[name])
+        return 0
+
+    def names(self):
+        return [c[0] for c in self.calls]
+
+    def mount(self, source, target, fstype, flags=0, data=None):
+        return self._record("mount", source, target, fstype, flags, data)
+
+    def umount2(self, target, flags=0):
+        return self._record("umount2", target, flags)
+
+    def pivot_root(self, new_root, put_old):
+        return self._record("pivot_root", new_root, put_old)
+
+    def unshare(self, flags):
+        return self._record("unshare", flags)
+
+    def setns(self, fd, nstype=0):
+        return self._record("setns", fd, nstype)
+
+    def sethostname(self, name):
+        return self._record("sethostname", name)
+
+    def setdomainname(self, name):
+        return self._record("setdomainname", name)
+
+    def prctl(self, option, arg2=0, arg3=0, arg4=0, arg5=0):
+        return self._record("prctl", option, arg2, arg3, arg4, arg5)
+
+    def capget(self, pid=0):
+        self._record("capget", pid)
+        return self.caps
+
+    def capset(self, effective, permitted, inheritable):
+        self.caps = (effective, permitted, inheritable)
+        return self._record("capset", effective, permitted, inheritable)
+
+    def openat2(self, dirfd, path, flags, mode=0, resolve=0):
+        self._record("openat2", dirfd, path, flags, mode, resolve)
+        raise SyscallError("openat2", 38)
+
+    def close_range(self, first, last=0xFFFFFFFF, flags=0):
+        return self._record("close_range", first, last, flags)
+
+    def pidfd_open(self, pid):
+        return self._record("pidfd_open", pid)
