@@ -59,6 +59,28 @@ class FakeSyscalls(object):
         self.caps = (effective, permitted, inheritable)
         return self._record("capset", effective, permitted, inheritable)
 
+    # -- identity and resource limits (security room) ---------------------
+    def setgroups(self, gids):
+        return self._record("setgroups", list(gids))
+
+    def setresgid(self, rgid, egid, sgid):
+        return self._record("setresgid", rgid, egid, sgid)
+
+    def setresuid(self, ruid, euid, suid):
+        return self._record("setresuid", ruid, euid, suid)
+
+    def getrlimit(self, resource_):
+        """Limits set so far; ``rlimits`` (a dict) may be preset by a test."""
+        self._record("getrlimit", resource_)
+        return getattr(self, "rlimits", {}).get(resource_, (1024, 4096))
+
+    def setrlimit(self, resource_, soft, hard):
+        self._record("setrlimit", resource_, soft, hard)
+        if not hasattr(self, "rlimits"):
+            self.rlimits = {}
+        self.rlimits[resource_] = (soft, hard)
+        return 0
+
     def openat2(self, dirfd, path, flags, mode=0, resolve=0):
         self._record("openat2", dirfd, path, flags, mode, resolve)
         raise SyscallError("openat2", 38)

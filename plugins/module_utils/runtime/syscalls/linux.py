@@ -127,6 +127,49 @@ class LinuxSyscalls(object):
             data[i].inheritable = (inheritable >> (32 * i)) & 0xFFFFFFFF
         return self._check(self._libc.capset(ctypes.byref(hdr), data), "capset")
 
+    # -- identity and resource limits (security room) ---------------------
+    # os and resource have these; they sit here so FakeSyscalls can record the
+    # order of identity changes relative to prctl/capset.
+    def setgroups(self, gids):
+        try:
+            os.setgroups(list(gids))
+        except OSError as exc:
+            raise SyscallError("setgroups", exc.errno, repr(list(gids)))
+        return 0
+
+    def setresgid(self, rgid, egid, sgid):
+        try:
+            os.setresgid(rgid, egid, sgid)
+        except OSError as exc:
+            raise SyscallError("setresgid", exc.errno, "%d %d %d" % (rgid, egid, sgid))
+        return 0
+
+    def setresuid(self, ruid, euid, suid):
+        try:
+            os.setresuid(ruid, euid, suid)
+        except OSError as exc:
+            raise SyscallError("setresuid", exc.errno, "%d %d %d" % (ruid, euid, suid))
+        return 0
+
+    def getrlimit(self, resource_):
+        """(soft, hard) with RLIM_INFINITY as resource.RLIM_INFINITY."""
+        import resource
+        try:
+            return resource.getrlimit(resource_)
+        except (OSError, ValueError) as exc:
+            raise SyscallError("getrlimit", getattr(exc, "errno", None) or 22, str(resource_))
+
+    def setrlimit(self, resource_, soft, hard):
+        import resource
+        try:
+            resource.setrlimit(resource_, (soft, hard))
+        except OSError as exc:
+            raise SyscallError("setrlimit", exc.errno, "resource %d" % resource_)
+        except ValueError as exc:
+            # resource raises ValueError for EINVAL (soft > hard, bad resource)
+            raise SyscallError("setrlimit", 22, "resource %d: %s" % (resource_, exc))
+        return 0
+
     # -- files -------------------------------------------------------------
     def openat2(self, dirfd, path, flags, mode=0, resolve=0):
         """openat2(2); returns an fd. Raises SyscallError(ENOSYS) on old kernels."""
