@@ -19,27 +19,12 @@ import errno
 import resource
 
 from ..errors import SecurityError, SyscallError
+from ..spec import names
 
-# RLIMIT_* numbers from <asm-generic/resource.h> (x86_64 and arm64 use the generic
-# values). Python's resource module lacks RLIMIT_LOCKS, so the table is explicit.
-RLIMITS = {
-    "RLIMIT_CPU": 0,
-    "RLIMIT_FSIZE": 1,
-    "RLIMIT_DATA": 2,
-    "RLIMIT_STACK": 3,
-    "RLIMIT_CORE": 4,
-    "RLIMIT_RSS": 5,
-    "RLIMIT_NPROC": 6,
-    "RLIMIT_NOFILE": 7,
-    "RLIMIT_MEMLOCK": 8,
-    "RLIMIT_AS": 9,
-    "RLIMIT_LOCKS": 10,
-    "RLIMIT_SIGPENDING": 11,
-    "RLIMIT_MSGQUEUE": 12,
-    "RLIMIT_NICE": 13,
-    "RLIMIT_RTPRIO": 14,
-    "RLIMIT_RTTIME": 15,
-}
+# RLIMIT_* name -> number (<asm-generic/resource.h>, used by x86_64 and arm64),
+# from the spec room's table. The numbers are passed to setrlimit directly
+# because Python's resource module has no RLIMIT_LOCKS constant.
+RLIMITS = names.RLIMITS
 
 # The kernel's RLIM_INFINITY is (rlim_t)-1 = 2**64-1 in config.json; Python's
 # resource module spells it resource.RLIM_INFINITY and rejects 2**64-1 itself.
