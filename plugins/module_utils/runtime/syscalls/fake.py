@@ -81,6 +81,15 @@ class FakeSyscalls(object):
         self.rlimits[resource_] = (soft, hard)
         return 0
 
+    def bpf(self, cmd, attr):
+        # BPF_PROG_LOAD (5) returns a new fd that the caller closes: hand out
+        # a real one (on /dev/null) so that closing it is harmless.
+        self._record("bpf", cmd, bytes(attr))
+        if cmd == 5:
+            import os
+            return os.open(os.devnull, os.O_RDONLY)
+        return 0
+
     def openat2(self, dirfd, path, flags, mode=0, resolve=0):
         self._record("openat2", dirfd, path, flags, mode, resolve)
         raise SyscallError("openat2", 38)
@@ -90,3 +99,6 @@ class FakeSyscalls(object):
 
     def pidfd_open(self, pid):
         return self._record("pidfd_open", pid)
+
+    def pidfd_send_signal(self, pidfd, sig):
+        return self._record("pidfd_send_signal", pidfd, sig)

@@ -172,6 +172,21 @@ class LinuxSyscalls(object):
             raise SyscallError("setrlimit", 22, "resource %d: %s" % (resource_, exc))
         return 0
 
+    # -- bpf(2), for cgroup v2 device rules (cgroups/devices_bpf.py) ------
+    _BPF_NR = {"x86_64": 321, "aarch64": 280}
+
+    def bpf(self, cmd, attr):
+        """bpf(2) with ``attr`` the bytes of a union bpf_attr; returns the
+        result (a new fd for BPF_PROG_LOAD). Pointers inside ``attr`` must
+        stay valid for the call (the caller owns those buffers)."""
+        nr = self._BPF_NR.get(platform.machine())
+        if nr is None:
+            raise SyscallError("bpf", 38, "no syscall number for bpf on %s" % platform.machine())
+        raw = bytes(attr)
+        buf = ctypes.create_string_buffer(raw, len(raw))
+        return self._check(self._libc.syscall(nr, ctypes.c_int(cmd), buf, ctypes.c_uint(len(raw))),
+                           "bpf", "cmd %d" % cmd)
+
     # -- files -------------------------------------------------------------
     def openat2(self, dirfd, path, flags, mode=0, resolve=0):
         """openat2(2); returns an fd. Raises SyscallError(ENOSYS) on old kernels."""
@@ -186,3 +201,7 @@ class LinuxSyscalls(object):
 
     def pidfd_open(self, pid):
         return self._syscall("pidfd_open", ctypes.c_int(pid), ctypes.c_uint(0))
+
+    def pidfd_send_signal(self, pidfd, sig):
+        return self._syscall("pidfd_send_signal", ctypes.c_int(pidfd), ctypes.c_int(sig),
+                             ctypes.c_void_p(None), ctypes.c_uint(0))

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""bin/oci-runtime: the runtime behind runc's command line.
+
+Exit status 0 on success; otherwise 1 (2 for usage errors) and one line on
+stderr; `run` in the foreground exits with the container's exit status.
+Each command imports only what it needs: `state` and `list` stay cheap.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import sys
+
+from .. import RUNTIME_NAME, RUNTIME_VERSION, OCI_VERSION
+from ..errors import RuntimeFailure
+from .args import UsageError, parse
+from .log import Logger
+
+USAGE = """usage: oci-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND ...
+
+commands:
+  create --bundle B [--pid-file F] ID   create a container (its program waits for start)
+  start ID                              run the program of a created container
+  run [--detach] --bundle B [--pid-file F] ID
+                                        create and start; in the foreground, wait and delete
+  state ID                              print the container's state as JSON
+  kill ID [SIGNAL] [--all]              send a signal (default SIGTERM)
+  delete [--force] ID                   remove a stopped container (--force: any)
+  list [--format table|json] [--quiet]  list containers
+  spec [--bundle B]                     write a default config.json
+"""
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    log = Logger()
+    try:
+        global_flags, command, flags, positionals = parse(argv)
+        log.configure(global_flags.get("log"), global_flags.get("log-format", "text"),
+                      global_flags.get("debug", False))
+        if global_flags.get("version"):
+            sys.stdout.write("%s version %s\nspec: %s\n" % (RUNTIME_NAME, RUNTIME_VERSION, OCI_VERSION))
+            return 0
+        if global_flags.get("help") or command is None:
+            sys.stdout.write(USAGE)
+            return 0 if global_flags.get("help") else 2
+        if global_flags.get("systemd-cgroup"):
+            raise RuntimeFailure("--systemd-cgroup: the systemd cgroup driver is not supported; "
+                                 "use cgroupfs paths")
+        root = global_flags.get("root") or None
+        log.debug("%s %s" % (command, " ".join(positionals)))
+        return COMMANDS[command](root, flags, positionals, log)
+    except UsageError as e:
+        log.error(str(e))
+        return 2
+    except RuntimeFailure as e:
+        log.error(str(e))
+        return 1
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+
+
+def cmd_state(root, flags, positionals, log):
+    from ..lifecycle.query import state
+    _print_json(state(root, positionals[0]))
+    return 0
+
+
+def cmd_list(root, flags, positionals, log):
+    from ..lifecycle.query import list_containers
+    items = list_containers(root)
+    fmt = flags.get("format", "table")
+    if flags.get("quiet"):
+        sys.stdout.write("".join(item["id"] + "\n" for item in items))
+    elif fmt == "json":
+        _print_json(items, indent=None)
+    elif fmt == "table":
+        rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
+        for item in items:
+            rows.append((item["id"], str(item.get("pid", 0) if item["status"] != "stopped" else 0),
+                         item["status"], item.get("bundle", ""), item.get("created", ""),
+                         item.get("owner", "")))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            sys.stdout.write("   ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    else:
+        raise UsageError("list: --format must be table or json, not %r" % fmt)
+    return 0
+
+
+def cmd_create(root, flags, positionals, log):
+    _refuse_console_socket(flags)
+    from ..lifecycle.create import create
+    create(root, positionals[0], flags.get("bundle") or os.getcwd(), pid_file=flags.get("pid-file"),
+           preserve_fds=_preserve_fds(flags), warn=log.warn)
+    return 0
+
+
+def cmd_start(root, flags, positionals, log):
+    from ..lifecycle.start import start
+    start(root, positionals[0], warn=log.warn)
+    return 0
+
+
+def cmd_kill(root, flags, positionals, log):
+    from ..lifecycle.kill import kill
+    kill(root, positionals[0], positionals[1] if len(positionals) > 1 else "SIGTERM",
+         all_processes=bool(flags.get("all")))
+    return 0
+
+
+def cmd_delete(root, flags, positionals, log):
+    from ..lifecycle.delete import delete
+    from ..errors import ContainerNotFound
+    try:
+        delete(root, positionals[0], force=bool(flags.get("force")), warn=log.warn)
+    except ContainerNotFound:
+        if not flags.get("force"):
+            raise
+    return 0
+
+
+def cmd_run(root, flags, positionals, log):
+    _refuse_console_socket(flags)
+    from .run import run
+    return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log)
+
+
+def cmd_spec(root, flags, positionals, log):
+    from ..spec import default_config
+    bundle = flags.get("bundle") or os.getcwd()
+    path = os.path.join(bundle, "config.json")
+    if os.path.lexists(path):
+        raise RuntimeFailure("%s already exists; remove it first" % path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as e:
+        raise RuntimeFailure("cannot write %s: %s" % (path, e.strerror))
+    with os.fdopen(fd, "w") as f:
+        json.dump(default_config(), f, indent="\t")
+        f.write("\n")
+    return 0
+
+
+def _refuse_console_socket(flags):
+    if flags.get("console-socket"):
+        raise RuntimeFailure("--console-socket: terminals are not supported by this runtime yet")
+    if flags.get("no-pivot"):
+        raise RuntimeFailure("--no-pivot is not supported: this runtime always uses pivot_root")
+
+
+def _preserve_fds(flags):
+    value = flags.get("preserve-fds", 0)
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise UsageError("--preserve-fds must be a non-negative number, not %r" % (value,))
+    return count
+
+
+def _print_json(obj, indent=2):
+    sys.stdout.write(json.dumps(obj, indent=indent) + "\n")
+
+
+COMMANDS = {
+    "state": cmd_state, "list": cmd_list, "create": cmd_create, "start": cmd_start,
+    "kill": cmd_kill, "delete": cmd_delete, "run": cmd_run, "spec": cmd_spec,
+}

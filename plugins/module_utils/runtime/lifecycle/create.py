@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""create: build the container and leave its init waiting for start.
+
+runtime.md "Create": all resources of config.json are created, the user's
+program is not run, and afterwards the status is "created". Nothing is
+touched before the id and the config are known to be valid; if any later
+step fails, everything done so far is undone (init killed, cgroups removed,
+state directory deleted) so the host is as if create never ran.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import signal
+import time
+
+from .. import OCI_VERSION, hooks
+from ..errors import HookError
+from ..ids import validate_id
+from ..process import spawn as spawner
+from ..process import sync
+from ..spec import load_bundle
+from ..standalone.stateio import DirLock, proc_stat, process_alive
+from ..state import StateRoot, spec_state, timestamp
+from .support import check_supported
+
+
+def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None):
+    """Create container ``container_id`` from the bundle; return its stored state."""
+    validate_id(container_id)
+    bundle = load_bundle(bundle_path)
+    config = bundle.config
+    check_supported(config)
+    root = StateRoot(state_root).ensure()
+    container_dir = root.new_container_dir(container_id)
+    lock = DirLock(container_dir).acquire()
+    job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
+    try:
+        job.run()
+        if pid_file:
+            write_pid_file(pid_file, job.state["pid"])
+        return job.state
+    except BaseException as e:
+        job.abort(warn, run_poststop=isinstance(e, HookError))
+        raise
+    finally:
+        lock.release()
+        job.reap_monitor_if_failed()
+
+
+class _Creation(object):
+    def __init__(self, root, container_id, container_dir, bundle, dir_fd, preserve_fds):
+        self.root = root
+        self.id = container_id
+        self.dir = container_dir
+        self.bundle = bundle
+        self.dir_fd = dir_fd
+        self.preserve_fds = preserve_fds
+        self.cgroup = None
+        self.sock = None
+        self.failed = False
+        config = bundle.config
+        me = proc_stat(os.getpid())
+        self.state = {
+            "ociVersion": config.get("ociVersion", OCI_VERSION),
+            "id": container_id,
+            "status": "creating",
+            "bundle": bundle.path,
+            "annotations": dict(config.get("annotations") or {}),
+            # the seed's field names
+            "version": config.get("ociVersion", OCI_VERSION),
+            "root": bundle.path,
+            # private to the runtime
+            "rootfs": bundle.rootfs,
+            "created": timestamp(),
+            "creator_pid": os.getpid(),
+            "creator_start_time": me[1] if me else None,
+            "owner": _owner(),
+            "config": config,
+        }
+
+    def save(self):
+        self.root.save(self.state)
+
+    def run(self):
+        from .. import cgroups
+        config = self.bundle.config
+        linux = config.get("linux") or {}
+        self.save()
+        self.cgroup = cgroups.CgroupManager.plan(self.id, linux.get("cgroupsPath"))
+        self.state["cgroup"] = self.cgroup.to_dict()
+        self.save()  # delete can clean up even if we are killed while creating cgroups
+        self.cgroup.create()
+        self.state["cgroup"] = self.cgroup.to_dict()
+        self.save()
+        self.cgroup.apply(linux.get("resources"))
+        ctx = spawner.InitContext(config, self.bundle.rootfs, self.root.path, self.dir,
+                                  cgroup=self.cgroup, preserve_fds=self.preserve_fds)
+        self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
+        self.state.update({
+            "pid": init_pid,
+            "pid_start_time": _start_time(init_pid),
+            "monitor_pid": monitor_pid,
+            "monitor_start_time": _start_time(monitor_pid),
+        })
+        self.save()
+        sync.recv(self.sock, expect="prestart")
+        creating = spec_state(self.state, "creating")
+        hooks.run_phase(config, "prestart", creating)
+        hooks.run_phase(config, "createRuntime", creating)
+        sync.send(self.sock, "continue", state=json.dumps(creating))
+        sync.recv(self.sock, expect="created")
+        self.sock.close()
+        self.state["status"] = "created"
+        self.save()
+
+    def abort(self, warn, run_poststop):
+        """Undo whatever was done; the lock is still held."""
+        self.failed = True
+        if self.sock is not None:
+            self.sock.close()
+        pid = self.state.get("pid")
+        if pid and process_alive(pid, self.state.get("pid_start_time")):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _wait_gone(pid, self.state.get("pid_start_time"), 5.0)
+        if self.cgroup is not None:
+            try:
+                self.cgroup.destroy()
+            except Exception as e:  # keep undoing; report what is left
+                if warn:
+                    warn("cleanup: %s" % e)
+        if run_poststop:
+            hooks.run_phase(self.bundle.config, "poststop", spec_state(self.state, "stopped"), warn=warn or _ignore)
+        self.root.remove(self.id)
+
+    def reap_monitor_if_failed(self):
+        """After a failed create the monitor finds no state and exits: reap it (it is our child)."""
+        monitor = self.state.get("monitor_pid")
+        if self.failed and monitor:
+            try:
+                os.waitpid(monitor, 0)
+            except OSError:
+                pass
+
+
+def _ignore(_msg):
+    pass
+
+
+def _owner():
+    try:
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
+
+
+def _start_time(pid):
+    info = proc_stat(pid)
+    return info[1] if info else None
+
+
+def _wait_gone(pid, start_time, timeout):
+    deadline = time.monotonic() + timeout
+    while process_alive(pid, start_time) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def write_pid_file(path, pid):
+    """Write the pid as digits only, atomically (tools poll for this file)."""
+    path = os.path.abspath(path)
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        os.write(fd, str(pid).encode("ascii"))
+    finally:
+        os.close(fd)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        os.unlink(tmp)
+        raise

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""delete: remove everything create made, and nothing else.
+
+runtime.md "Delete": deleting a container whose process still runs (or that
+is created and waiting) is an error unless forced; forced, every process in
+its cgroup gets SIGKILL first. Then: wait for the monitor to record the exit
+and finish its on-stop handlers, remove the cgroups create made (not
+pre-existing ones), remove the state directory, and run the poststop hooks
+(lifecycle step 13; a failing poststop hook is only a warning).
+
+The container lock is not held while waiting: the monitor needs it to record
+the exit.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import signal
+import time
+
+from .. import hooks
+from ..errors import RuntimeFailure
+from ..standalone.stateio import process_alive
+from ..state import StateRoot, spec_state
+from ..status import STOPPED, live_status, require
+from .kill import signal_all
+
+MONITOR_GRACE = 10.0
+
+
+def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRACE):
+    root = StateRoot(state_root)
+    lock = root.lock(container_id)
+    try:
+        state = root.load(container_id)
+        status = live_status(state)
+        if status != STOPPED:
+            require("delete --force" if force else "delete", container_id, status)
+            signal_all(state, signal.SIGKILL)
+    finally:
+        lock.release()
+    _wait_for_exit(state, timeout, warn)
+    lock = root.lock(container_id)
+    try:
+        state = root.load(container_id)
+        if state.get("cgroup"):
+            from .. import cgroups
+            cgroups.CgroupManager.from_dict(state["cgroup"]).destroy()
+        root.remove(container_id)
+    finally:
+        lock.release()
+    config = state.get("config") or {}
+    hooks.run_phase(config, "poststop", spec_state(state, STOPPED), warn=warn or _ignore)
+    return state
+
+
+def _wait_for_exit(state, timeout, warn):
+    """Wait for the init to die and the monitor to finish; kill a stuck monitor."""
+    deadline = time.monotonic() + timeout
+    init = (state.get("pid"), state.get("pid_start_time"))
+    monitor = (state.get("monitor_pid"), state.get("monitor_start_time"))
+    for pid, start_time in (init, monitor):
+        while pid and process_alive(pid, start_time):
+            _reap_if_child(pid)
+            if time.monotonic() > deadline:
+                if pid == monitor[0]:
+                    if warn:
+                        warn("monitor %d did not finish in %.0fs; killing it" % (pid, timeout))
+                    _kill_quietly(pid)
+                    deadline = time.monotonic() + 2.0
+                    continue
+                raise RuntimeFailure("container process %d did not exit after SIGKILL" % pid)
+            time.sleep(0.002)
+        _reap_if_child(pid)
+
+
+def _reap_if_child(pid):
+    # A foreground `run` is the monitor's parent; elsewhere this is a no-op.
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except (OSError, TypeError):
+        pass
+
+
+def _kill_quietly(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _ignore(_msg):
+    pass

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kill: send a signal to the container's process (or, with all, to every
+process in its cgroup).
+
+runtime.md "Kill": signalling a container that is not created or running is
+an error and changes nothing. The pid is re-checked against its recorded
+start time through a pidfd (pidfd_open(2), pidfd_send_signal(2)), so a pid
+reused by another process between the check and the signal is never hit.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+
+from ..errors import RuntimeFailure
+from ..signals import parse_signal
+from ..standalone.stateio import process_alive
+from ..state import StateRoot
+from ..status import live_status, require
+from ..syscalls import real
+
+
+def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
+    sig = parse_signal(signal_spec)
+    root = StateRoot(state_root)
+    state = root.load(container_id)
+    require("kill", container_id, live_status(state))
+    if all_processes:
+        signal_all(state, sig)
+    else:
+        signal_pid(state["pid"], state.get("pid_start_time"), sig)
+    return sig
+
+
+def signal_all(state, sig):
+    """Signal every process of the container's cgroup (the init included)."""
+    from .. import cgroups
+    pids = set()
+    if state.get("cgroup"):
+        pids.update(cgroups.CgroupManager.from_dict(state["cgroup"]).pids())
+    if state.get("pid") and process_alive(state["pid"], state.get("pid_start_time")):
+        pids.add(state["pid"])
+    for pid in sorted(pids):
+        try:
+            os.kill(pid, sig)
+        except OSError as e:
+            if e.errno != errno.ESRCH:
+                raise RuntimeFailure("cannot signal pid %d: %s" % (pid, e.strerror))
+
+
+def signal_pid(pid, start_time, sig):
+    sc = real()
+    try:
+        pidfd = sc.pidfd_open(pid)
+    except RuntimeFailure:
+        pidfd = None  # kernel < 5.3: fall back to kill(2) after the start-time check
+    try:
+        if not process_alive(pid, start_time):
+            raise RuntimeFailure("container process %d is gone" % pid)
+        if pidfd is None:
+            os.kill(pid, sig)
+        else:
+            sc.pidfd_send_signal(pidfd, sig)
+    except OSError as e:
+        raise RuntimeFailure("cannot signal pid %d: %s" % (pid, e.strerror))
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""start: run the user's program in a created container.
+
+runtime.md "Start": starting a container that is not "created" is an error
+and changes nothing. The init waits on <container dir>/init.sock; start
+connects, sends the state for the startContainer hooks and reads until EOF:
+the init's end is close-on-exec, so EOF with no message means execve(2)
+succeeded. Then the status becomes "running" and the poststart hooks run
+(a failing poststart hook is only a warning, config.md).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import socket
+
+from .. import hooks
+from ..errors import RuntimeFailure
+from ..state import StateRoot, spec_state, timestamp
+from ..status import RUNNING, live_status, require
+
+
+class StartError(RuntimeFailure):
+    pass
+
+
+def start(state_root, container_id, warn=None):
+    root = StateRoot(state_root)
+    lock = root.lock(container_id)
+    try:
+        state = root.load(container_id)
+        require("start", container_id, live_status(state))
+        reply = _tell_init(lock.fd, json.dumps(spec_state(state, "created")).encode("utf-8"))
+        _unlink_quietly(os.path.join(root.container_dir(container_id), "init.sock"))
+        if reply:
+            text = reply.decode("utf-8", "replace")
+            raise StartError("cannot start container %s: %s"
+                             % (container_id, text[len("error "):] if text.startswith("error ") else text))
+        state["status"] = RUNNING
+        state["started"] = timestamp()
+        root.save(state)
+    finally:
+        lock.release()
+    hooks.run_phase(state["config"], "poststart", spec_state(state, RUNNING), warn=warn or _ignore)
+    return state
+
+
+def _tell_init(dir_fd, state_json):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect("/proc/self/fd/%d/init.sock" % dir_fd)
+        sock.sendall(b"start\n" + state_json)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError as e:
+        raise StartError("cannot reach the container's init: %s" % (e.strerror or e))
+    finally:
+        sock.close()
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _ignore(_msg):
+    pass

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Features a valid config may ask for that this runtime or host cannot give.
+
+Checked before create changes anything, so such a config fails with a clear
+error naming the field instead of yielding a container that silently lacks
+what was asked (e.g. an unfiltered container when seccomp was requested).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from .. import namespaces
+from ..errors import SpecError, UnsupportedError
+
+ON_STOP_ANNOTATION = "org.opencontainer.runtime.on-stop"
+
+
+def check_supported(config):
+    process = config.get("process") or {}
+    linux = config.get("linux") or {}
+    if process.get("terminal"):
+        raise UnsupportedError("process.terminal: terminals are not supported by this runtime yet; "
+                               "set it to false")
+    unsupported = (
+        ("linux.seccomp", linux.get("seccomp"), "seccomp filters are not supported yet"),
+        ("linux.uidMappings", linux.get("uidMappings"), "user namespaces are not supported yet"),
+        ("linux.gidMappings", linux.get("gidMappings"), "user namespaces are not supported yet"),
+        ("linux.timeOffsets", linux.get("timeOffsets"), "time namespaces are not supported yet"),
+        ("linux.intelRdt", linux.get("intelRdt"), "Intel RDT is not supported"),
+        ("linux.memoryPolicy", linux.get("memoryPolicy"), "memory policies are not supported"),
+        ("linux.personality", linux.get("personality"), "personality is not supported yet"),
+        ("process.apparmorProfile", process.get("apparmorProfile"),
+         "AppArmor profiles are not supported yet"),
+        ("process.selinuxLabel", process.get("selinuxLabel"), "SELinux labels are not supported yet"),
+        ("linux.mountLabel", linux.get("mountLabel"), "SELinux mount labels are not supported yet"),
+        ("process.ioPriority", process.get("ioPriority"), "I/O priorities are not supported yet"),
+        ("process.scheduler", process.get("scheduler"), "scheduler settings are not supported yet"),
+    )
+    for path, value, why in unsupported:
+        if value:
+            raise UnsupportedError("%s: %s" % (path, why))
+    namespaces.check_supported(config)
+    check_on_stop_annotation(config)
+
+
+def check_on_stop_annotation(config):
+    """The on-stop handlers annotation must be a JSON list of hooks."""
+    raw = (config.get("annotations") or {}).get(ON_STOP_ANNOTATION)
+    if raw is None:
+        return
+    path = "annotations.%s" % ON_STOP_ANNOTATION
+    try:
+        handlers = json.loads(raw)
+    except ValueError as e:
+        raise SpecError(path, "must be a JSON list of hooks: %s" % e)
+    if not isinstance(handlers, list):
+        raise SpecError(path, "must be a JSON list of hooks")
+    from ..spec import validate
+    validate.validate_config({"ociVersion": config.get("ociVersion", "1.2.0"),
+                              "hooks": {"poststop": handlers}}, for_create=False)

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container's init: the process that becomes the user's program.
+
+It is forked (by the monitor) from the runtime process that runs `create`,
+so it needs no code on disk. Create phase, in order:
+
+1. join the container's cgroup, then enter the namespaces (new cgroup
+   namespaces must see that cgroup as their root);
+2. build the root file system (rootfs room), then tell the runtime, which
+   runs the prestart and createRuntime hooks in the runtime namespace;
+3. run the createContainer hooks (container namespaces, before pivot_root,
+   config.md "createContainer Hooks");
+4. pivot_root, masked/read-only paths, hostname, sysctl, resolve the program
+   with the container's PATH, chdir to process.cwd; report "created".
+
+Then it waits on a listening unix socket in the container's state directory
+for `start`. Start phase: run the startContainer hooks, apply rlimits, oom
+score, no_new_privs, close every inherited fd, switch user and capabilities,
+and execve(2). The start connection is close-on-exec: `start` reads EOF when
+the exec succeeded, or an error message when anything failed.
+
+While created, the init is the pid namespace's init, which ignores signals it
+has no handler for (pid_namespaces(7)); it installs handlers so `kill` of a
+created container works. It is not dumpable until exec, so processes in the
+container cannot open its /proc/PID/exe (the host interpreter).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import signal
+
+from .. import hooks, namespaces
+from ..errors import RuntimeFailure
+from ..syscalls import consts as C
+from ..syscalls import real
+from . import sync
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_TERMINATING = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
+                signal.SIGUSR1, signal.SIGUSR2)
+# Python ignores these at startup; ignored dispositions survive execve(2), so
+# the user's program would inherit them unless they are reset.
+_PYTHON_IGNORED = (signal.SIGPIPE, signal.SIGXFSZ)
+
+
+def _exit_on_signal(signum, _frame):
+    os._exit(128 + signum)
+
+
+def init_main(ctx, sock, listener):
+    """Entry point in the forked init; never returns."""
+    code = 1
+    try:
+        for sig in _TERMINATING:
+            signal.signal(sig, _exit_on_signal)
+        real().prctl(C.PR_SET_DUMPABLE, 0)
+        program = _create_phase(ctx, sock)
+        sync.send(sock, "created")
+        sock.close()
+        code = _wait_for_start(ctx, listener, program)
+    except BaseException as e:  # report anything, then die: never return into the caller's code
+        try:
+            sync.send(sock, "error", **sync.error_message(e))
+        except Exception:
+            pass
+    finally:
+        os._exit(code)
+
+
+def _create_phase(ctx, sock):
+    config = ctx.config
+    if ctx.cgroup is not None:
+        ctx.cgroup.add_process(0)
+    new = namespaces.enter(config)
+    if new & C.CLONE_NEWNET:
+        namespaces.loopback_up()
+    from ..rootfs import setup as rootfs
+    rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    sync.send(sock, "prestart")
+    msg = sync.recv(sock, expect="continue", what="runtime")
+    hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
+    rootfs.pivot_root(ctx.rootfs)
+    rootfs.finalize_rootfs(config)
+    _apply_uts_and_sysctl(config)
+    process = config["process"]
+    program = find_program(process["args"][0], process.get("env") or [])
+    cwd = process.get("cwd") or "/"
+    try:
+        os.chdir(cwd)
+    except OSError as e:
+        raise RuntimeFailure("process.cwd: cannot change to %s in the container: %s" % (cwd, e.strerror))
+    return program
+
+
+def _apply_uts_and_sysctl(config):
+    from .. import security
+    if config.get("hostname"):
+        security.set_hostname(config["hostname"])
+    if config.get("domainname"):
+        security.set_domainname(config["domainname"])
+    sysctl = (config.get("linux") or {}).get("sysctl")
+    if sysctl:
+        security.apply_sysctls(sysctl)
+
+
+def find_program(name, env):
+    """execvp(3)-style lookup of args[0] with the container's PATH, inside the container."""
+    if "/" in name:
+        candidates = [name]
+    else:
+        path = DEFAULT_PATH
+        for item in env:
+            if item.startswith("PATH="):
+                path = item[5:]
+        candidates = [os.path.join(d or ".", name) for d in path.split(":")]
+    for candidate in candidates:
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    if "/" in name:
+        raise RuntimeFailure("process.args[0]: %s: no such executable file in the container" % name)
+    raise RuntimeFailure("process.args[0]: executable file %r not found in $PATH of the container" % name)
+
+
+def _wait_for_start(ctx, listener, program):
+    while True:
+        conn, _ = listener.accept()
+        request = _read_all(conn)
+        if request.startswith(b"start\n"):
+            break
+        conn.close()
+    listener.close()
+    try:
+        _start_phase(ctx, conn, program, request[len(b"start\n"):])
+    except BaseException as e:
+        try:
+            conn.sendall(("error " + sync.error_message(e)["msg"]).encode("utf-8", "replace"))
+        except Exception:
+            pass
+        return 127 if isinstance(e, OSError) else 1
+    return 1  # not reached: exec replaced us
+
+
+def _read_all(conn):
+    """Read one request: `start` sends it and shuts down its writing side."""
+    chunks = []
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _start_phase(ctx, conn, program, state_json):
+    from .. import security
+    config = ctx.config
+    process = config["process"]
+    hooks.run_phase(config, "startContainer", state_json)
+    security.apply_rlimits(process.get("rlimits") or [])
+    if process.get("oomScoreAdj") is not None:
+        security.set_oom_score_adj(process["oomScoreAdj"])
+    if process.get("noNewPrivileges"):
+        security.set_no_new_privileges()
+    security.close_inherited_fds(keep=(conn.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    security.apply_identity(process)
+    security.apply_umask(process)
+    for sig in _TERMINATING + _PYTHON_IGNORED:
+        signal.signal(sig, signal.SIG_DFL)
+    os.execve(program, process["args"], _environ(process.get("env") or []))
+
+
+def _environ(env):
+    out = {}
+    for item in env:
+        key, _, value = item.partition("=")
+        out[key] = value
+    return out

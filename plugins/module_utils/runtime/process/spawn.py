@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Start the monitor and the container's init.
+
+    runtime (create) --fork--> monitor --fork--> init (pid 1 of a new pid ns)
+                                  |
+                                  +--execve--> python3 -I -S -B <libexec>/monitor.py
+
+The monitor is forked first and becomes a session leader, so it outlives the
+runtime command (and an Ansible module) and has no controlling terminal. It
+enters the container's pid namespace for its next child only (unshare(2) of
+CLONE_NEWPID affects children), forks the init, goes back to its own pid
+namespace (so its later children, the on-stop handlers, run on the host),
+and then replaces itself with the small monitor program: the init stays its
+child, so the monitor can wait(2) for it, and the monitor's memory is that of
+a fresh interpreter, not a copy of the runtime's. The init keeps the caller's
+stdin/stdout/stderr (runc's behaviour with terminal: false); the monitor
+points its own at /dev/null so it holds no pipe of the caller open.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import socket
+import sys
+
+from .. import namespaces
+from . import libexec, sync
+from .init import init_main
+
+
+class InitContext(object):
+    """What the init needs; it is inherited through fork(), never serialised."""
+
+    def __init__(self, config, rootfs, state_root, container_dir, cgroup=None, preserve_fds=0):
+        self.config = config
+        self.rootfs = rootfs
+        self.state_root = state_root
+        self.container_dir = container_dir
+        self.cgroup = cgroup
+        self.preserve_fds = preserve_fds
+
+
+def python_interpreter():
+    """The interpreter to run the monitor with: ours, never a pyenv-style shim."""
+    exe = sys.executable
+    if exe and os.path.isfile(exe):
+        return os.path.realpath(exe)
+    return "/usr/bin/python3"
+
+
+def start_listener(container_dir_fd):
+    """A listening socket at <container dir>/init.sock for `start`.
+
+    bind(2) through /proc/self/fd keeps the path short: sun_path holds 108
+    bytes and a state root plus a 1024-character id would not fit.
+    """
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind("/proc/self/fd/%d/init.sock" % container_dir_fd)
+    listener.listen(1)
+    return listener
+
+
+def spawn(ctx, container_dir_fd):
+    """Fork the monitor and the init; return (sync socket, monitor pid, init pid)."""
+    script = libexec.monitor_script(ctx.state_root)
+    python = python_interpreter()
+    listener = start_listener(container_dir_fd)
+    parent_sock, child_sock = sync.channel()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    monitor_pid = os.fork()
+    if monitor_pid == 0:
+        _monitor_child(ctx, parent_sock, child_sock, listener, python, script)
+    child_sock.close()
+    listener.close()
+    try:
+        msg = sync.recv(parent_sock, expect="pid", what="container monitor")
+    except BaseException:
+        parent_sock.close()
+        raise
+    return parent_sock, monitor_pid, msg["pid"]
+
+
+def _max_fd():
+    try:
+        return max(int(n) for n in os.listdir("/proc/self/fd")) + 1
+    except (OSError, ValueError):
+        return os.sysconf("SC_OPEN_MAX")
+
+
+def _monitor_child(ctx, parent_sock, child_sock, listener, python, script):
+    """In the forked monitor: fork the init, then become monitor.py. Never returns."""
+    try:
+        parent_sock.close()
+        os.setsid()
+        own_pidns = namespaces.enter_pid_namespace(ctx.config)
+        init_pid = os.fork()
+        if init_pid == 0:
+            init_main(ctx, child_sock, listener)
+        namespaces.leave_pid_namespace(own_pidns)
+        sync.send(child_sock, "pid", pid=init_pid)
+        child_sock.close()
+        listener.close()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        # Fds the caller passed without close-on-exec would otherwise stay
+        # open in the monitor for the container's lifetime (a caller's pipe
+        # would never see EOF).
+        os.closerange(3, _max_fd())
+        os.execv(python, [python, "-I", "-S", "-B", script, ctx.container_dir, str(init_pid)])
+    except BaseException as e:
+        try:
+            sync.send(child_sock, "error", **sync.error_message(e))
+        except Exception:
+            pass
+    os._exit(1)

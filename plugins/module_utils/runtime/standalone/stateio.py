@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Crash-safe state.json I/O, the per-container lock, and /proc process facts.
+
+Standard library only: this file is also run from the monitor's copy.
+
+* A write goes to a temp file in the same directory, is fsync'd, renamed over
+  state.json (rename(2) is atomic within a file system) and the directory is
+  fsync'd, so a reader sees the old or the new state, never half of one, even
+  if the writer is killed.
+* One flock(2) on the container directory serialises the operations on one
+  container (create, start, delete and the monitor's exit record).
+* A pid alone does not identify a process: pids are reused. The start time in
+  /proc/PID/stat (field 22, clock ticks since boot) does, together with the pid.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import fcntl
+import json
+import os
+
+STATE_FILE = "state.json"
+
+
+def read_json(dir_fd_or_path):
+    """Load state.json from a container directory (a path or a dir fd)."""
+    if isinstance(dir_fd_or_path, int):
+        fd = os.open(STATE_FILE, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd_or_path)
+    else:
+        fd = os.open(os.path.join(dir_fd_or_path, STATE_FILE), os.O_RDONLY | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def write_json(dir_path, data, name=STATE_FILE, mode=0o600):
+    """Atomically replace ``dir_path/name`` with ``data`` as JSON."""
+    payload = json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    tmp = os.path.join(dir_path, ".%s.%d.tmp" % (name, os.getpid()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.rename(tmp, os.path.join(dir_path, name))
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    dfd = os.open(dir_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class DirLock(object):
+    """Exclusive flock on a directory; usable as a context manager.
+
+    The lock belongs to the open file description, so it is released when the
+    fd is closed, including when the holder dies: a killed runtime never leaves
+    a container locked.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.fd = None
+
+    def acquire(self):
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
+def proc_stat(pid):
+    """Return (state letter, start time) of a pid, or None if there is no such pid.
+
+    proc(5): /proc/PID/stat; the comm field is in parentheses and may contain
+    spaces or parentheses itself, so parse from the last ')'.
+    """
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            raw = f.read()
+    except (IOError, OSError) as e:
+        if e.errno in (errno.ENOENT, errno.ESRCH):
+            return None
+        raise
+    fields = raw[raw.rindex(b")") + 2:].split()
+    # fields[0] is field 3 (state); field 22 (starttime) is fields[19]
+    return fields[0].decode("ascii"), int(fields[19])
+
+
+def process_alive(pid, start_time):
+    """True if ``pid`` runs, is not a zombie, and is the same process (start time)."""
+    if not pid:
+        return False
+    info = proc_stat(pid)
+    if info is None:
+        return False
+    letter, started = info
+    if letter in ("Z", "X", "x"):
+        return False
+    return start_time is None or started == start_time

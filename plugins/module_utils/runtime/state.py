@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The state store: <state root>/<id>/state.json.
+
+The seed asks for one JSON file per container in a well-known root so that
+any tool can find every container on a host. The file carries the
+runtime-spec state (ociVersion, id, status, pid, bundle, annotations), the
+seed's ``version`` and ``root`` (= bundle path), and the runtime's private
+fields (start time of the pid, monitor pid, timestamps, exit status, cgroup
+bookkeeping, the config the container was created from).
+
+The root must be a real directory (not a symlink) owned by us with mode
+0700: state files name pids that root will signal, so nobody else may write
+them.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+import shutil
+import stat
+import time
+
+from .errors import ContainerExists, ContainerNotFound, StateError
+from .ids import validate_id
+from .standalone import stateio
+from .standalone.stateio import DirLock
+
+DEFAULT_STATE_ROOT = "/run/opencontainer/containers"
+SPEC_FIELDS = ("ociVersion", "id", "status", "pid", "bundle", "annotations")
+
+
+def timestamp(now=None):
+    """RFC 3339 UTC time with nanoseconds, as runc prints ``created``."""
+    now = time.time() if now is None else now
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (".%09dZ" % int((now % 1) * 1e9))
+
+
+class StateRoot(object):
+    """A state root directory holding one sub-directory per container."""
+
+    def __init__(self, path=None):
+        self.path = os.path.abspath(path or DEFAULT_STATE_ROOT)
+
+    # -- the root itself ----------------------------------------------------
+    def ensure(self):
+        """Create the root (mode 0700) if needed and check it is safe to use."""
+        try:
+            os.makedirs(self.path, 0o700)
+        except OSError as e:
+            if e.errno != errno.EEXIST:
+                raise StateError("cannot create state root %s: %s" % (self.path, e.strerror))
+        self.check()
+        return self
+
+    def check(self):
+        try:
+            st = os.lstat(self.path)
+        except OSError as e:
+            raise StateError("state root %s: %s" % (self.path, e.strerror))
+        if stat.S_ISLNK(st.st_mode):
+            raise StateError("state root %s is a symlink; refusing to use it" % self.path)
+        if not stat.S_ISDIR(st.st_mode):
+            raise StateError("state root %s is not a directory" % self.path)
+        if st.st_uid != os.geteuid():
+            raise StateError("state root %s is owned by uid %d, not by uid %d; refusing to use it"
+                             % (self.path, st.st_uid, os.geteuid()))
+        if stat.S_IMODE(st.st_mode) != 0o700:
+            os.chmod(self.path, 0o700)
+
+    def exists(self):
+        return os.path.isdir(self.path)
+
+    # -- containers -----------------------------------------------------------
+    def container_dir(self, container_id):
+        return os.path.join(self.path, validate_id(container_id))
+
+    def ids(self):
+        """Ids of the containers in this root (directories with a state.json)."""
+        try:
+            names = os.listdir(self.path)
+        except OSError as e:
+            if e.errno == errno.ENOENT:
+                return []
+            raise StateError("cannot list state root %s: %s" % (self.path, e.strerror))
+        return sorted(n for n in names if not n.startswith(".")
+                      and os.path.isfile(os.path.join(self.path, n, stateio.STATE_FILE)))
+
+    def new_container_dir(self, container_id):
+        """mkdir the container's directory; mkdir(2) is atomic, so two creates of one id can't both win."""
+        path = self.container_dir(container_id)
+        try:
+            os.mkdir(path, 0o700)
+        except OSError as e:
+            if e.errno == errno.EEXIST:
+                raise ContainerExists("container %s already exists" % container_id)
+            raise StateError("cannot create %s: %s" % (path, e.strerror))
+        return path
+
+    def lock(self, container_id):
+        path = self.container_dir(container_id)
+        try:
+            return DirLock(path).acquire()
+        except OSError as e:
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise ContainerNotFound("container %s does not exist" % container_id)
+            raise
+
+    def load(self, container_id):
+        path = self.container_dir(container_id)
+        try:
+            return stateio.read_json(path)
+        except (IOError, OSError) as e:
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise ContainerNotFound("container %s does not exist" % container_id)
+            raise StateError("cannot read state of %s: %s" % (container_id, e.strerror))
+        except ValueError as e:
+            raise StateError("state of %s is corrupt: %s" % (container_id, e))
+
+    def save(self, state):
+        stateio.write_json(self.container_dir(state["id"]), state)
+
+    def remove(self, container_id):
+        shutil.rmtree(self.container_dir(container_id), ignore_errors=True)
+
+
+def spec_state(state, status=None):
+    """The runtime-spec state object of a stored state (for `state` and hooks)."""
+    out = dict((k, state[k]) for k in SPEC_FIELDS if k in state)
+    if status is not None:
+        out["status"] = status
+    if out.get("status") in ("stopped", "creating") and not out.get("pid"):
+        out.pop("pid", None)
+    out.setdefault("annotations", {})
+    return out

@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Status rules: the live status of a stored state and which verbs it allows.
+
+runtime.md "State": created = the create operation finished and the
+container process has neither exited nor executed the user program;
+running = it executed the user program and has not exited; stopped = it has
+exited. The stored status is only a claim; the live status checks the pid:
+a pid that is gone, a zombie, or now belongs to another process (its start
+time differs from the one recorded at create) means stopped.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from .errors import StatusError
+from .standalone.stateio import process_alive
+
+CREATING = "creating"
+CREATED = "created"
+RUNNING = "running"
+STOPPED = "stopped"
+
+
+def live_status(state):
+    stored = state.get("status")
+    if stored == STOPPED:
+        return STOPPED
+    if stored == CREATING:
+        # The creating command records itself; if it died mid-create (and the
+        # init, if any, is gone too) the container can only be deleted.
+        creator_alive = process_alive(state.get("creator_pid"), state.get("creator_start_time"))
+        init_alive = process_alive(state.get("pid"), state.get("pid_start_time"))
+        return CREATING if (creator_alive or init_alive) else STOPPED
+    if process_alive(state.get("pid"), state.get("pid_start_time")):
+        return stored
+    return STOPPED
+
+
+# Which verbs each status allows (runtime.md "Operations").
+_ALLOWED = {
+    "start": (CREATED,),
+    "kill": (CREATED, RUNNING),
+    "delete": (STOPPED,),
+    "delete --force": (CREATING, CREATED, RUNNING, STOPPED),
+}
+
+
+def require(verb, container_id, status):
+    """Raise StatusError unless ``verb`` is allowed in ``status``."""
+    if status not in _ALLOWED[verb]:
+        hint = ""
+        if verb == "delete" and status in (CREATED, RUNNING, CREATING):
+            hint = "; stop it first or use --force"
+        raise StatusError("cannot %s container %s: it is %s%s" % (verb.split()[0], container_id, status, hint))
