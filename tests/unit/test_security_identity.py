@@ -155,3 +155,12 @@ def test_user_validation(user, field):
 def test_user_ids_defaults():
     assert user_ids({}) == (0, 0, [])
     assert user_ids({"user": {"uid": 5, "gid": 6, "additionalGids": [7]}}) == (5, 6, [7])
+
+
+def test_hand_built_sets_get_last_cap_from_proc(tmp_path):
+    (tmp_path / "sys" / "kernel").mkdir(parents=True)
+    (tmp_path / "sys" / "kernel" / "cap_last_cap").write_text("2\n")
+    fake = FakeSyscalls()
+    apply_identity({}, syscalls=fake, caps=CapabilitySets(bounding=1 << 1),
+                   proc_root=str(tmp_path))
+    assert [c[2] for c in fake.calls if c[:2] == ("prctl", C.PR_CAPBSET_DROP)] == [0, 2]

@@ -100,6 +100,8 @@ def apply_identity(process_cfg, syscalls=None, caps=None, proc_root="/proc"):
     if caps is None:
         caps = CapabilitySets.from_config(process_cfg.get("capabilities"),
                                           last_cap=read_last_cap(proc_root, syscalls))
+    elif caps.last_cap is None:
+        caps.last_cap = read_last_cap(proc_root, syscalls)
     problems = consistency_problems(caps)
     if problems:
         raise SecurityError("; ".join(problems))
