@@ -1,0 +1,158 @@
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from runtime.errors import ContainerExists, ContainerNotFound, StateError, StatusError
+from runtime.standalone import stateio
+from runtime.state import StateRoot, spec_state
+from runtime.status import live_status, require
+
+
+@pytest.fixture
+def root(tmp_path):
+    return StateRoot(str(tmp_path / "state")).ensure()
+
+
+def test_root_created_0700(root):
+    st = os.lstat(root.path)
+    assert stat.S_IMODE(st.st_mode) == 0o700
+
+
+def test_root_mode_is_tightened(tmp_path):
+    path = tmp_path / "loose"
+    path.mkdir(mode=0o755)
+    os.chmod(str(path), 0o777)
+    StateRoot(str(path)).ensure()
+    assert stat.S_IMODE(os.lstat(str(path)).st_mode) == 0o700
+
+
+def test_root_symlink_refused(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with pytest.raises(StateError, match="symlink"):
+        StateRoot(str(link)).ensure()
+
+
+def test_root_other_owner_refused(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to chown")
+    path = tmp_path / "other"
+    path.mkdir(mode=0o700)
+    os.chown(str(path), 12345, 12345)
+    with pytest.raises(StateError, match="owned by uid 12345"):
+        StateRoot(str(path)).ensure()
+
+
+def test_atomic_write_and_read(root):
+    cdir = root.new_container_dir("c1")
+    root.save({"id": "c1", "status": "created"})
+    assert root.load("c1")["status"] == "created"
+    assert os.listdir(cdir) == ["state.json"]  # no temp file left
+    with pytest.raises(ContainerExists):
+        root.new_container_dir("c1")
+    assert root.ids() == ["c1"]
+
+
+def test_missing_and_corrupt(root):
+    with pytest.raises(ContainerNotFound):
+        root.load("nope")
+    cdir = root.new_container_dir("bad")
+    with open(os.path.join(cdir, "state.json"), "w") as f:
+        f.write("{half")
+    with pytest.raises(StateError, match="corrupt"):
+        root.load("bad")
+
+
+def test_write_killed_midway_keeps_old_state(root, tmp_path):
+    """A writer killed before rename leaves the previous state intact."""
+    cdir = root.new_container_dir("k")
+    root.save({"id": "k", "status": "created"})
+    code = ("import os, sys; sys.path.insert(0, %r); from runtime.standalone import stateio;"
+            "stateio.os.rename = lambda *a: os._exit(9);"
+            "stateio.write_json(%r, {'id': 'k', 'status': 'running'})"
+            % (os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "module_utils"), cdir))
+    assert subprocess.call([sys.executable, "-c", code]) == 9
+    assert root.load("k")["status"] == "created"
+
+
+def test_ids_skip_dot_dirs_and_dirs_without_state(root):
+    os.mkdir(os.path.join(root.path, ".libexec"))
+    os.mkdir(os.path.join(root.path, "empty"))
+    assert root.ids() == []
+
+
+def test_proc_stat_parses_odd_comm():
+    letter, start = stateio.proc_stat(os.getpid())
+    assert letter in "RS" and start > 0
+    assert stateio.proc_stat(2 ** 22 + 12345) is None
+
+
+def _sleeper():
+    return subprocess.Popen(["sleep", "30"])
+
+
+def test_status_rules():
+    p = _sleeper()
+    try:
+        start = stateio.proc_stat(p.pid)[1]
+        state = {"status": "running", "pid": p.pid, "pid_start_time": start}
+        assert live_status(state) == "running"
+        # same pid, different start time: reused pid -> stopped
+        assert live_status(dict(state, pid_start_time=start + 1)) == "stopped"
+        p.kill()
+        p.wait()
+        assert live_status(state) == "stopped"
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_zombie_is_stopped():
+    p = _sleeper()
+    start = stateio.proc_stat(p.pid)[1]
+    p.kill()
+    import time
+    for _ in range(200):
+        if stateio.proc_stat(p.pid)[0] == "Z":
+            break
+        time.sleep(0.005)
+    try:
+        assert live_status({"status": "running", "pid": p.pid, "pid_start_time": start}) == "stopped"
+    finally:
+        p.wait()
+
+
+def test_creating_without_live_creator_is_stopped():
+    assert live_status({"status": "creating", "creator_pid": 2 ** 22 + 7}) == "stopped"
+    me = stateio.proc_stat(os.getpid())[1]
+    assert live_status({"status": "creating", "creator_pid": os.getpid(),
+                        "creator_start_time": me}) == "creating"
+
+
+@pytest.mark.parametrize("verb,status,ok", [
+    ("start", "created", True), ("start", "running", False), ("start", "stopped", False),
+    ("kill", "running", True), ("kill", "created", True), ("kill", "stopped", False),
+    ("delete", "stopped", True), ("delete", "running", False), ("delete", "created", False),
+    ("delete --force", "running", True),
+])
+def test_require(verb, status, ok):
+    if ok:
+        require(verb, "c", status)
+    else:
+        with pytest.raises(StatusError, match="it is %s" % status):
+            require(verb, "c", status)
+
+
+def test_spec_state_fields():
+    stored = {"ociVersion": "1.2.0", "id": "c", "status": "stopped", "pid": 5, "bundle": "/b",
+              "annotations": {"a": "b"}, "config": {}, "version": "1.2.0", "root": "/b"}
+    out = spec_state(stored)
+    assert set(out) == {"ociVersion", "id", "status", "pid", "bundle", "annotations"}
+    assert json.loads(json.dumps(out)) == out
