@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Device nodes and /dev symlinks in the container's rootfs.
+
+config-linux.md "Default Devices": the runtime MUST supply /dev/null, zero,
+full, random, urandom, tty (and /dev/console, /dev/ptmx for terminals);
+"Dev symbolic links" adds /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr.
+"Devices" (linux.devices) lists further nodes to create with mknod(2):
+type c (or u, unbuffered, which is a character device too), b or p (FIFO),
+with major/minor, fileMode and uid/gid.
+
+mknod(2) of a device needs CAP_MKNOD in the initial user namespace; in a
+user namespace it fails with EPERM, so there the host's node is bind
+mounted onto an empty file instead (the mount sits on the host inode, so
+its owner and mode stay the host's).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import contextlib
+import os
+import posixpath
+import stat
+
+from .. import syscalls as _syscalls
+from ..errors import RootfsError, SyscallError
+from ..syscalls import consts as C
+from . import mountinfo
+from .securejoin import fd_path, open_in_root, resolve_in_root
+
+# (name under /dev, major, minor): devices.txt of the kernel documentation.
+DEFAULT_DEVICES = (
+    ("null", 1, 3), ("zero", 1, 5), ("full", 1, 7),
+    ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0),
+)
+DEFAULT_MODE = 0o666
+DEFAULT_LINKS = (
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+)
+_TYPES = {"c": stat.S_IFCHR, "u": stat.S_IFCHR, "b": stat.S_IFBLK, "p": stat.S_IFIFO}
+
+
+@contextlib.contextmanager
+def _umask(mask):
+    # mknod(2) applies the umask; the requested mode must land exactly.
+    # The init process is single-threaded here, so a temporary umask is safe.
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
+def _directory(rootfs, path, sc, where):
+    try:
+        fd = open_in_root(rootfs, path, create="dir", syscalls=sc)
+    except (OSError, SyscallError) as exc:
+        raise RootfsError("%s: cannot open %s inside the rootfs: %s" % (where, path, exc))
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _lstat(name, dir_fd):
+    try:
+        return os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+
+
+def _make_node(dir_fd, name, kind, mode, rdev, host_path, sc, where):
+    """mknod(2), or bind the host's node when mknod is not permitted.
+
+    Returns True when a node was created (its owner can be set), False when
+    the host's node was bound (its owner and mode must stay the host's).
+    """
+    try:
+        with _umask(0):
+            os.mknod(name, kind | (mode & 0o7777), rdev, dir_fd=dir_fd)
+        return True
+    except PermissionError:
+        if kind == stat.S_IFIFO:
+            raise RootfsError("%s: mknod of a FIFO was not permitted" % where)
+    except OSError as exc:
+        raise RootfsError("%s: mknod(2) failed: %s" % (where, exc.strerror))
+    if not os.path.exists(host_path):
+        raise RootfsError("%s: mknod(2) is not permitted (user namespace?) and the host "
+                          "has no %s to bind mount instead" % (where, host_path))
+    try:
+        placeholder = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                              | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+        os.close(placeholder)
+        target = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as exc:
+        raise RootfsError("%s: creating the bind mount point failed: %s" % (where, exc.strerror))
+    try:
+        sc.mount(host_path, fd_path(target), "", C.MS_BIND, None)
+    except SyscallError as exc:
+        raise RootfsError("%s: bind mount of the host's %s failed: %s"
+                          % (where, host_path, os.strerror(exc.errno)))
+    finally:
+        os.close(target)
+    return False
+
+
+def create_default_devices(rootfs, devpts=False, syscalls=None):
+    """The default devices and /dev links; existing entries are kept."""
+    sc = syscalls if syscalls is not None else _syscalls.real()
+    with _directory(rootfs, "/dev", sc, "/dev") as dev_fd:
+        for name, major, minor in DEFAULT_DEVICES:
+            if _lstat(name, dev_fd) is None:
+                _make_node(dev_fd, name, stat.S_IFCHR, DEFAULT_MODE, os.makedev(major, minor),
+                           "/dev/" + name, sc, "/dev/" + name)
+        links = list(DEFAULT_LINKS)
+        if os.path.exists("/proc/kcore"):
+            links.append(("core", "/proc/kcore"))
+        for name, target in links:
+            _symlink(dev_fd, name, target, replace=False)
+        if devpts:
+            # config-linux.md: with a devpts at /dev/pts, /dev/ptmx must be a
+            # link to pts/ptmx so ptys come from the container's instance.
+            if not mountinfo.is_mount_point(resolve_in_root(rootfs, "/dev/ptmx", sc)):
+                _symlink(dev_fd, "ptmx", "pts/ptmx", replace=True)
+
+
+def _symlink(dir_fd, name, target, replace):
+    existing = _lstat(name, dir_fd)
+    if existing is not None:
+        if not replace or (stat.S_ISLNK(existing.st_mode)
+                           and os.readlink(name, dir_fd=dir_fd) == target):
+            return
+        if stat.S_ISDIR(existing.st_mode):
+            raise RootfsError("/dev/%s: is a directory, cannot replace it by a symlink" % name)
+        os.unlink(name, dir_fd=dir_fd)
+    try:
+        os.symlink(target, name, dir_fd=dir_fd)
+    except OSError as exc:
+        raise RootfsError("/dev/%s: symlink to %s failed: %s" % (name, target, exc.strerror))
+
+
+def create_config_devices(rootfs, devices, syscalls=None):
+    """config linux.devices, in order."""
+    for index, device in enumerate(devices or ()):
+        create_device(rootfs, index, device, syscalls)
+
+
+def create_device(rootfs, index, device, syscalls=None):
+    """One linux.devices entry; an existing non-mount-point entry is replaced."""
+    sc = syscalls if syscalls is not None else _syscalls.real()
+    path = device.get("path") or ""
+    where = "linux.devices[%d] %s" % (index, path)
+    normalized = posixpath.normpath("/" + path)
+    parent, name = posixpath.split(normalized)
+    if not name:
+        raise RootfsError("%s: not a device path" % where)
+    kind = _TYPES.get(device.get("type"))
+    if kind is None:
+        raise RootfsError("%s: unknown device type %r; expected one of c, u, b, p"
+                          % (where, device.get("type")))
+    rdev = 0
+    if kind != stat.S_IFIFO:
+        try:
+            rdev = os.makedev(int(device["major"]), int(device["minor"]))
+        except (KeyError, TypeError, ValueError):
+            raise RootfsError("%s: type %s needs integer major and minor numbers"
+                              % (where, device.get("type")))
+    mode = device.get("fileMode")
+    mode = DEFAULT_MODE if mode is None else int(mode)
+    with _directory(rootfs, parent, sc, where) as dir_fd:
+        existing = _lstat(name, dir_fd)
+        if existing is not None:
+            host_path = resolve_in_root(rootfs, normalized, sc)
+            if mountinfo.is_mount_point(host_path):
+                return  # something is mounted there (e.g. a bind of the node): keep it
+            if stat.S_ISDIR(existing.st_mode):
+                raise RootfsError("%s: a directory is in the way" % where)
+            os.unlink(name, dir_fd=dir_fd)
+        created = _make_node(dir_fd, name, kind, mode, rdev, normalized, sc, where)
+        if created and (device.get("uid") is not None or device.get("gid") is not None):
+            uid = -1 if device.get("uid") is None else int(device["uid"])
+            gid = -1 if device.get("gid") is None else int(device["gid"])
+            try:
+                os.chown(name, uid, gid, dir_fd=dir_fd, follow_symlinks=False)
+            except OSError as exc:
+                raise RootfsError("%s: chown(%d, %d) failed: %s"
+                                  % (where, uid, gid, exc.strerror))
+
+
+def setup_dev(config, rootfs, devpts=False, syscalls=None):
+    """Step 4 of prepare_rootfs: default devices, links, then linux.devices."""
+    create_default_devices(rootfs, devpts=devpts, syscalls=syscalls)
+    create_config_devices(rootfs, (config.get("linux") or {}).get("devices"), syscalls)

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The mount(2) building blocks shared by config mounts and cgroup mounts.
+
+Every target is resolved with :mod:`.securejoin` and used as
+"/proc/self/fd/<fd>", so no symlink in the rootfs can send a mount to the
+host (CVE-2021-30465). Errors become RootfsError naming the config entry.
+
+A bind mount takes its flags in two steps. mount(2): with MS_BIND all flags
+but MS_REC are ignored; changing the per-mount flags of the new bind needs a
+second call with MS_BIND|MS_REMOUNT|flags, which must restate the locked
+flags of the source (see options.locked_flags). Propagation options are
+separate calls after the mount.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+import posixpath
+
+from ..errors import RootfsError, SyscallError
+from ..syscalls import consts as C
+from .options import locked_flags, remount_flags
+from .securejoin import mount_target
+
+
+class MountContext(object):
+    """What every mount entry needs, and what the later steps learn."""
+
+    def __init__(self, rootfs, syscalls, bundle=None, cgroup_mounts=(), cgroupns=False):
+        self.rootfs = rootfs
+        self.syscalls = syscalls
+        self.bundle = bundle
+        self.cgroup_mounts = list(cgroup_mounts or ())
+        self.cgroupns = cgroupns
+        # normalized destination -> fstype ("bind" for bind mounts)
+        self.mounted = {}
+
+
+def normalize_destination(destination):
+    """config.md: a relative destination is taken relative to "/"."""
+    return posixpath.normpath("/" + destination)
+
+
+def where_of(index, destination):
+    return "mounts[%d] %s" % (index, destination)
+
+
+def fail(where, action, exc):
+    """A RootfsError naming the mount and the failed step."""
+    if isinstance(exc, SyscallError):
+        detail = os.strerror(exc.errno)
+    elif isinstance(exc, OSError):
+        detail = "%s%s" % (exc.strerror or exc, (" (%s)" % exc.filename) if exc.filename else "")
+    else:
+        detail = str(exc)
+    return RootfsError("%s: %s failed: %s" % (where, action, detail))
+
+
+def call_mount(where, sc, source, target, fstype, flags, data, action="mount(2)"):
+    try:
+        sc.mount(source, target, fstype, flags, data or None)
+    except SyscallError as exc:
+        error = RootfsError("%s: %s failed: %s (source %r, type %r, flags %#x, data %r)"
+                            % (where, action, os.strerror(exc.errno), source, fstype,
+                               flags, data or ""))
+        error.errno = exc.errno  # callers fall back on some errnos
+        raise error
+
+
+def apply_propagation(where, ctx, destination, propagation):
+    """One mount(2) call per propagation option, on the mount just made."""
+    for flag in propagation:
+        with Target(where, ctx, destination) as target:
+            call_mount(where, ctx.syscalls, "", target, "", flag, None,
+                       action="setting propagation %#x" % flag)
+
+
+class Target(object):
+    """mount_target() that turns resolution errors into RootfsError."""
+
+    def __init__(self, where, ctx, destination, create=None):
+        self._cm = mount_target(ctx.rootfs, destination, create=create, syscalls=ctx.syscalls)
+        self._where = where
+
+    def __enter__(self):
+        try:
+            return self._cm.__enter__()
+        except (OSError, SyscallError) as exc:
+            raise fail(self._where, "resolving the destination inside the rootfs", exc)
+
+    def __exit__(self, *exc_info):
+        return self._cm.__exit__(*exc_info)
+
+
+def host_source(source, ctx):
+    """runtime.md: a relative bind source is relative to the bundle."""
+    if source and not source.startswith("/") and ctx.bundle:
+        return os.path.join(ctx.bundle, source)
+    return source
+
+
+def bind_mount(where, source, destination, options, ctx):
+    """Bind ``source`` (a host path) at ``destination`` with ``options``."""
+    sc = ctx.syscalls
+    if not source:
+        raise RootfsError("%s: a bind mount needs a source" % where)
+    if not options.flags & C.MS_REMOUNT:
+        try:
+            is_dir = os.path.isdir(source)
+            if not is_dir and not os.path.lexists(source):
+                raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), source)
+        except OSError as exc:
+            raise fail(where, "checking the bind source", exc)
+        create = "dir" if is_dir else "file"
+        with Target(where, ctx, destination, create) as target:
+            call_mount(where, sc, source, target, "", C.MS_BIND | (options.flags & C.MS_REC), None)
+    if options.flags & ~(C.MS_BIND | C.MS_REC) or options.flags & C.MS_REMOUNT:
+        # Reopen: the fd from before the mount names the covered directory.
+        with Target(where, ctx, destination) as target:
+            try:
+                locked = locked_flags(target)
+            except OSError as exc:
+                raise fail(where, "reading the flags of the new bind mount", exc)
+            call_mount(where, sc, "", target, "", remount_flags(options, locked), None,
+                       action="remount of the bind mount")
+    apply_propagation(where, ctx, destination, options.propagation)

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Perform one entry of config.json ``mounts`` inside the container's rootfs.
+
+config.md "Mounts": each entry is a mount(2) call, made in order, whose
+destination is a path inside the container. Destinations are resolved with
+:mod:`.securejoin` so no symlink in the rootfs can point them at the host,
+and the mount is made onto "/proc/self/fd/<fd>" of the resolved location.
+
+A bind mount is type "bind" or any type with option "bind"/"rbind"
+(mountcalls.bind_mount); "cgroup"/"cgroup2" build the container's cgroup
+tree (cgroupfs.py); any other type is a fresh file system instance passed to
+mount(2) with its flags and data string.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+
+from ..errors import RootfsError, UnsupportedError
+from ..syscalls import consts as C
+from . import cgroupfs
+from .mountcalls import (
+    Target, apply_propagation, bind_mount, call_mount, host_source, normalize_destination,
+    where_of,
+)
+from .options import MountOptions, parse_mount_options
+
+# When the kernel refuses a fresh instance of these file systems with EPERM
+# (sysfs outside a network namespace owned by our user namespace, mqueue
+# outside an IPC namespace owned by it), bind the host's instance instead,
+# as runc does.
+_BIND_FALLBACK_ON_EPERM = {"sysfs": "/sys", "mqueue": "/dev/mqueue"}
+
+
+def mount_entry(index, entry, ctx):
+    """Perform config["mounts"][index]; raise RootfsError naming it."""
+    destination = normalize_destination(entry["destination"])
+    where = where_of(index, entry["destination"])
+    if destination == "/":
+        raise RootfsError("%s: mounting over the container's root is not supported; "
+                          "use root.path instead" % where)
+    if "uidMappings" in entry or "gidMappings" in entry:
+        raise UnsupportedError("%s: idmapped mounts (uidMappings/gidMappings) need "
+                               "mount_setattr(2), which this runtime does not use" % where)
+    fstype = entry.get("type") or ""
+    options = parse_mount_options(entry.get("options"), "mounts[%d].options" % index)
+    if fstype == "bind" or options.is_bind:
+        bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx)
+        ctx.mounted[destination] = "bind"
+        return
+    if fstype in ("cgroup", "cgroup2"):
+        cgroupfs.mount_cgroup(where, fstype, destination, options, ctx)
+    else:
+        _mount_filesystem(where, entry.get("source"), fstype, destination, options, ctx)
+    ctx.mounted[destination] = fstype
+    apply_propagation(where, ctx, destination, options.propagation)
+
+
+def _mount_filesystem(where, source, fstype, destination, options, ctx):
+    """A fresh file system instance (proc, tmpfs, devpts, sysfs...)."""
+    sc = ctx.syscalls
+    if not fstype and not options.flags & C.MS_REMOUNT:
+        raise RootfsError("%s: no type given and the options do not make it a bind mount"
+                          % where)
+    flags = options.flags & ~C.MS_REC
+    with Target(where, ctx, destination, "dir") as target:
+        fallback = _BIND_FALLBACK_ON_EPERM.get(fstype)
+        try:
+            call_mount(where, sc, source or fstype, target, fstype, flags, options.data)
+            return
+        except RootfsError as exc:
+            if (getattr(exc, "errno", None) != errno.EPERM or fallback is None
+                    or not os.path.isdir(fallback)):
+                raise
+    # Bind the host's instance, keeping the requested flags.
+    from_host = MountOptions(options.flags | C.MS_BIND | C.MS_REC, options.cleared, [],
+                              options.data)
+    bind_mount(where + " (bind of the host's %s after EPERM)" % fallback, fallback,
+               destination, from_host, ctx)
