@@ -28,9 +28,20 @@ PYTHON=/usr/bin/python3   # Debian's, installed below; used only for JSON editin
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf 'demo.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+# Every runtime command gets a time limit, so a hung runtime fails the demo
+# with a message instead of blocking it forever.
+STEP_TIMEOUT="${DEMO_STEP_TIMEOUT:-60}"
+runtime() {
+    local status=0
+    timeout "$STEP_TIMEOUT" "${RUNTIME_CMD[@]}" "$@" || status=$?
+    [ "$status" -ne 124 ] || printf 'demo.sh: `%s %s` timed out after %s s\n' \
+        "${RUNTIME_CMD[*]}" "$*" "$STEP_TIMEOUT" >&2
+    return "$status"
+}
+show_runtime() { printf '$ %s\n' "${RUNTIME_CMD[*]} $*"; runtime "$@"; }
 pretty_json() { "$PYTHON" -m json.tool; }
 container_status() {
-    "${RUNTIME_CMD[@]}" state "$CONTAINER_ID" 2>/dev/null \
+    runtime state "$CONTAINER_ID" 2>/dev/null \
         | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["status"])' 2>/dev/null || true
 }
 
@@ -52,7 +63,7 @@ echo "busybox-static and python3 installed"
 echo "runtime: $RUNTIME"
 
 step "remove a previous demo"
-"${RUNTIME_CMD[@]}" delete --force "$CONTAINER_ID" >/dev/null 2>&1 || true
+runtime delete --force "$CONTAINER_ID" >/dev/null 2>&1 || true
 rm -rf "$BUNDLE"
 
 step "build a busybox bundle in $BUNDLE"
@@ -64,7 +75,7 @@ cp /bin/busybox "$BUNDLE/rootfs/bin/busybox"
 for applet in $(/bin/busybox --list); do
     [ "$applet" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$applet"
 done
-run "$RUNTIME" spec --bundle "$BUNDLE"
+run timeout "$STEP_TIMEOUT" "$RUNTIME" spec --bundle "$BUNDLE"
 "$PYTHON" - "$BUNDLE/config.json" <<'EOF'
 import json, sys
 path = sys.argv[1]
@@ -87,11 +98,11 @@ echo "config.json: process.terminal=false, hostname=demo, args=[sh -c ...]"
 step "create (the container process waits before the user program)"
 # With terminal false the container inherits these fds (runtime.md "create").
 printf '$ %s >%s 2>&1\n' "${RUNTIME_CMD[*]} create --bundle $BUNDLE $CONTAINER_ID" "$BUNDLE/output.log"
-if ! "${RUNTIME_CMD[@]}" create --bundle "$BUNDLE" "$CONTAINER_ID" >"$BUNDLE/output.log" 2>&1 </dev/null; then
+if ! runtime create --bundle "$BUNDLE" "$CONTAINER_ID" >"$BUNDLE/output.log" 2>&1 </dev/null; then
     cat "$BUNDLE/output.log" >&2
     fail "create failed"
 fi
-run "${RUNTIME_CMD[@]}" state "$CONTAINER_ID"
+show_runtime state "$CONTAINER_ID" || fail "state failed"
 echo
 if [ "$IS_OURS" -eq 1 ]; then
     echo "--- $STATE_FILE"
@@ -99,7 +110,7 @@ if [ "$IS_OURS" -eq 1 ]; then
 fi
 
 step "start (runs the user program)"
-run "${RUNTIME_CMD[@]}" start "$CONTAINER_ID"
+show_runtime start "$CONTAINER_ID" || fail "start failed"
 echo "status: $(container_status)"
 
 step "wait for the program to exit"
@@ -117,7 +128,7 @@ if [ "$IS_OURS" -eq 1 ]; then
 fi
 
 step "delete"
-run "${RUNTIME_CMD[@]}" delete "$CONTAINER_ID"
+show_runtime delete "$CONTAINER_ID" || fail "delete failed"
 if [ "$IS_OURS" -eq 1 ] && [ -e "$STATE_FILE" ]; then
     fail "$STATE_FILE still exists after delete"
 fi
