@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Access to cgroupfs directories and control files.
+
+A cgroup is a directory of a cgroup file system; mkdir creates one and the
+kernel fills it with control files, rmdir removes it even though those files
+are still listed (only child cgroups and member processes make it busy).
+Every setting is one write(2) of a text value to one control file, and the
+kernel validates it at write time, so each write is its own error point.
+
+Unit tests substitute a subclass of :class:`CgroupFiles` that simulates the
+kernel's behaviour in a temporary directory.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+
+from ..errors import CgroupError, UnsupportedError
+
+
+class CgroupFiles(object):
+    """The real cgroup file systems."""
+
+    def read(self, path):
+        with open(path) as handle:
+            return handle.read()
+
+    def write(self, path, value):
+        # No O_CREAT: a missing control file means the kernel lacks the
+        # feature, and creating a regular file would hide that. O_TRUNC is
+        # ignored by cgroupfs but keeps simulated files honest.
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0))
+        try:
+            data = value.encode() if not isinstance(value, bytes) else value
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def exists(self, path):
+        return os.path.exists(path)
+
+    def isdir(self, path):
+        return os.path.isdir(path)
+
+    def mkdir(self, path):
+        os.mkdir(path, 0o755)
+
+    def rmdir(self, path):
+        os.rmdir(path)
+
+    def subdirs(self, path):
+        """Names of the child cgroups of ``path``."""
+        return sorted(name for name in os.listdir(path)
+                      if os.path.isdir(os.path.join(path, name))
+                      and not os.path.islink(os.path.join(path, name)))
+
+
+def write_control(files, directory, filename, value, field):
+    """Write ``value`` to ``directory/filename``; errors name ``field``.
+
+    A missing file or an EOPNOTSUPP answer means the kernel cannot do what
+    the config asks: UnsupportedError. Anything else
+    (EINVAL, EBUSY, EPERM...) is a CgroupError carrying the file and value.
+    """
+    path = os.path.join(directory, filename)
+    text = str(value)
+    if not files.exists(path):
+        raise UnsupportedError("%s: %s does not exist: this kernel's cgroup does not support "
+                               "%s (cannot write %s)" % (field, path, filename, text))
+    try:
+        files.write(path, text)
+    except (OSError, IOError) as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
+            raise UnsupportedError("%s: writing %s to %s: %s" % (field, text, path,
+                                                                 os.strerror(exc.errno)))
+        raise CgroupError("%s: writing %s to %s: %s"
+                          % (field, text, path, os.strerror(exc.errno) if exc.errno else exc))
+
+
+def read_control(files, directory, filename):
+    """The stripped content of a control file, or None if it cannot be read."""
+    try:
+        return files.read(os.path.join(directory, filename)).strip()
+    except (OSError, IOError):
+        return None

@@ -1,0 +1,362 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container's cgroup: create, configure, join, list and remove it.
+
+A container gets one cgroup directory at the same relative path in every
+mounted hierarchy (config-linux.md "cgroupsPath"): on a v1 host one per
+hierarchy, including named ones such as name=systemd, on a unified host one
+in the single cgroup2 tree, and on a hybrid host both. The manager remembers
+which directories it created itself, so that destroy() never removes a
+cgroup that existed before (config-linux.md: a runtime MAY use an existing
+cgroup, and it is not the runtime's to delete).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import errno
+import os
+import time
+
+from ..errors import CgroupError, UnsupportedError
+from ..ids import validate_id
+from . import detect, devices_bpf
+from .files import CgroupFiles, read_control, write_control
+from .resources import V1, V2, translate
+
+DEFAULT_MOUNT_ROOT = "/sys/fs/cgroup"
+DEFAULT_PARENT = "opencontainer"
+STATE_VERSION = 1
+_CGROUPS_PATH = "linux.cgroupsPath"
+_RETRY_INTERVAL = 0.05
+
+
+def resolve_cgroups_path(container_id, cgroups_path):
+    """The container's cgroup path relative to each hierarchy's root.
+
+    Both "/a/b" and "a/b" name a/b below the root of every hierarchy; None
+    (or "") means opencontainer/<id>.
+    """
+    if cgroups_path is None or cgroups_path == "":
+        # The id becomes a path component: validate_id refuses "/" and "..".
+        return "%s/%s" % (DEFAULT_PARENT, validate_id(container_id))
+    if not isinstance(cgroups_path, str):
+        raise CgroupError("%s: must be a string, not %r" % (_CGROUPS_PATH, cgroups_path))
+    if not cgroups_path.startswith("/") and cgroups_path.count(":") == 2:
+        raise UnsupportedError("%s: %r is a systemd \"slice:prefix:name\" path; this runtime "
+                               "has no systemd cgroup driver, use a path like /machine/%s"
+                               % (_CGROUPS_PATH, cgroups_path, container_id))
+    if "\0" in cgroups_path:
+        raise CgroupError("%s: %r contains a NUL byte" % (_CGROUPS_PATH, cgroups_path))
+    parts = [p for p in cgroups_path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise CgroupError("%s: %r must not contain \"..\" components" % (_CGROUPS_PATH,
+                                                                         cgroups_path))
+    if not parts:
+        raise CgroupError("%s: %r names the root cgroup; the container needs its own cgroup"
+                          % (_CGROUPS_PATH, cgroups_path))
+    return "/".join(parts)
+
+
+class CgroupManager(object):
+    """See the module docstring; build one with plan() or from_dict()."""
+
+    def __init__(self, container_id, mode, hierarchies, path, created=None,
+                 files=None, syscalls=None):
+        self.container_id = container_id
+        self.mode = mode
+        self.hierarchies = list(hierarchies)
+        self.path = path
+        self.created = list(created or [])
+        self._files = files if files is not None else CgroupFiles()
+        self._syscalls_obj = syscalls
+
+    # -- construction / persistence --------------------------------------
+    @classmethod
+    def plan(cls, container_id, cgroups_path, mount_root=DEFAULT_MOUNT_ROOT, mountinfo=None,
+             files=None, syscalls=None):
+        """Decide where the container's cgroups go; touches nothing."""
+        path = resolve_cgroups_path(container_id, cgroups_path)
+        files = files if files is not None else CgroupFiles()
+        if mountinfo is None:
+            mountinfo = detect.read_host_mountinfo()
+        mode, hierarchies = detect.detect_hierarchies(mount_root, mountinfo, files)
+        return cls(container_id, mode, hierarchies, path, files=files, syscalls=syscalls)
+
+    def to_dict(self):
+        return {"version": STATE_VERSION, "container_id": self.container_id, "mode": self.mode,
+                "path": self.path, "hierarchies": [h.to_dict() for h in self.hierarchies],
+                "paths": self.paths, "created": list(self.created)}
+
+    @classmethod
+    def from_dict(cls, data, files=None, syscalls=None):
+        try:
+            if data.get("version") != STATE_VERSION:
+                raise ValueError("unknown version %r" % (data.get("version"),))
+            if data["mode"] not in (detect.LEGACY, detect.HYBRID, detect.UNIFIED):
+                raise ValueError("unknown mode %r" % (data["mode"],))
+            hierarchies = [detect.Hierarchy.from_dict(h) for h in data["hierarchies"]]
+            return cls(data["container_id"], data["mode"], hierarchies, data["path"],
+                       data.get("created") or [], files=files, syscalls=syscalls)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CgroupError("saved cgroup state is unusable: %s" % (exc,))
+
+    # -- where things are -------------------------------------------------
+    @property
+    def paths(self):
+        """hierarchy name -> host directory of the container's cgroup."""
+        return dict((h.name, self._dir(h)) for h in self.hierarchies)
+
+    def _dir(self, hierarchy):
+        return os.path.join(hierarchy.mount_point, *self.path.split("/"))
+
+    def _v2(self):
+        for hierarchy in self.hierarchies:
+            if hierarchy.is_v2:
+                return hierarchy
+        return None
+
+    def _v1_with(self, controller):
+        for hierarchy in self.hierarchies:
+            if not hierarchy.is_v2 and controller in hierarchy.controllers:
+                return hierarchy
+        return None
+
+    def _locate(self, v1_name, v2_name, where):
+        """V1 or V2 for the hierarchy that runs a controller (see resources.translate)."""
+        if v1_name and self._v1_with(v1_name) is not None:
+            return V1
+        v2 = self._v2()
+        # Device rules and cgroup.* core files need no controller in v2.
+        if v2 is not None and v2_name and (v2_name in ("devices", "cgroup")
+                                           or v2_name in v2.controllers):
+            return V2
+        v1_names = sorted(set(c for h in self.hierarchies if not h.is_v2 for c in h.controllers))
+        if v1_name:
+            what = "the %s cgroup controller is not available on this host" % v1_name
+        else:
+            what = "the %s controller is not available in the cgroup v2 hierarchy" % v2_name
+        raise UnsupportedError("%s: %s (%s cgroups; v1 controllers: %s; v2 controllers: %s)"
+                               % (where, what, self.mode, ", ".join(v1_names) or "none",
+                                  ", ".join(v2.controllers) if v2 is not None and v2.controllers
+                                  else "none"))
+
+    def _ancestors(self, hierarchy):
+        """Directories from the hierarchy root down to the container's cgroup."""
+        dirs = [hierarchy.mount_point]
+        for part in self.path.split("/"):
+            dirs.append(os.path.join(dirs[-1], part))
+        return dirs
+
+    # -- create -----------------------------------------------------------
+    def create(self):
+        """mkdir the container's cgroup in every hierarchy, parents included."""
+        made = []
+        try:
+            for hierarchy in self.hierarchies:
+                for directory in self._ancestors(hierarchy)[1:]:
+                    if self._mkdir(directory):
+                        made.append(directory)
+                if not hierarchy.is_v2 and "cpuset" in hierarchy.controllers:
+                    self._inherit_cpuset(hierarchy)
+        except Exception:
+            # Leave nothing half-made behind: remove what this call created.
+            for directory in reversed(made):
+                try:
+                    self._files.rmdir(directory)
+                except OSError:
+                    pass
+            raise
+        self.created.extend(made)
+
+    def _mkdir(self, directory):
+        try:
+            self._files.mkdir(directory)
+            return True
+        except OSError as exc:
+            if exc.errno == errno.EEXIST and self._files.isdir(directory):
+                return False  # reused; not ours to remove later
+            raise CgroupError("%s: creating cgroup %s: %s"
+                              % (_CGROUPS_PATH, directory, os.strerror(exc.errno or 0)))
+
+    def _inherit_cpuset(self, hierarchy):
+        # cpusets.rst: a new v1 cpuset starts with empty cpus and mems, and a
+        # task cannot join a cpuset with no cpus/mems (ENOSPC), so each empty
+        # level gets its parent's value, top down.
+        dirs = self._ancestors(hierarchy)
+        for filename in ("cpuset.cpus", "cpuset.mems"):
+            inherited = read_control(self._files, dirs[0], filename)
+            for directory in dirs[1:]:
+                current = read_control(self._files, directory, filename)
+                if current:
+                    inherited = current
+                elif inherited:
+                    write_control(self._files, directory, filename, inherited,
+                                  "%s: copying %s from the parent cgroup" % (_CGROUPS_PATH,
+                                                                             filename))
+
+    # -- apply ------------------------------------------------------------
+    def apply(self, resources):
+        """Write ``linux.resources`` (a dict, None or {}) to the control files."""
+        plan = translate(resources, self._locate, self._read_memory_limit)
+        v2 = self._v2()
+        needed = plan.v2_controllers()
+        if needed:
+            first_field = {}
+            for flavor, write in plan.writes:
+                if flavor == V2:
+                    first_field.setdefault(write.controller, write.field)
+            self._enable_v2_controllers(v2, needed, first_field)
+        for flavor, write in plan.writes:
+            if flavor == V2:
+                directory = self._dir(v2)
+            else:
+                directory = self._dir(self._v1_with(write.controller))
+            filename = write.filename
+            if write.fallback and not self._files.exists(os.path.join(directory, filename)) \
+                    and self._files.exists(os.path.join(directory, write.fallback)):
+                filename = write.fallback
+            write_control(self._files, directory, filename, write.value, write.field)
+        if plan.device_flavor == V2:
+            devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+
+    def _enable_v2_controllers(self, v2, controllers, first_field):
+        # cgroup-v2.rst "Enabling and Disabling": a controller's files appear
+        # in a cgroup only when its parent lists it in cgroup.subtree_control,
+        # so every ancestor enables exactly the controllers the config needs.
+        for directory in self._ancestors(v2)[:-1]:
+            enabled = (read_control(self._files, directory, "cgroup.subtree_control") or "").split()
+            for controller in controllers:
+                if controller not in enabled:
+                    write_control(self._files, directory, "cgroup.subtree_control",
+                                  "+" + controller, first_field[controller])
+
+    def _read_memory_limit(self):
+        hierarchy = self._v1_with("memory")
+        if hierarchy is None:
+            return None
+        value = read_control(self._files, self._dir(hierarchy), "memory.limit_in_bytes")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def _syscalls(self):
+        if self._syscalls_obj is None:
+            from ..syscalls import real
+            self._syscalls_obj = real()
+        return self._syscalls_obj
+
+    # -- processes ----------------------------------------------------------
+    def add_process(self, pid):
+        """Move ``pid`` (0 = the calling process) into the container's cgroups."""
+        for hierarchy in self.hierarchies:
+            directory = self._dir(hierarchy)
+            if not self._files.isdir(directory):
+                raise CgroupError("cannot add process %d: cgroup %s does not exist"
+                                  % (pid, directory))
+            write_control(self._files, directory, "cgroup.procs", int(pid),
+                          "adding process %d to the container cgroup" % pid)
+
+    def pids(self):
+        """Pids in the container's cgroup and its child cgroups."""
+        hierarchy = self._v2()
+        if hierarchy is None:
+            for name in ("pids", "freezer", "name=systemd"):
+                hierarchy = next((h for h in self.hierarchies if name in h.controllers
+                                  or name == h.name), None)
+                if hierarchy is not None:
+                    break
+        if hierarchy is None:
+            hierarchy = self.hierarchies[0]
+        found = set()
+        self._collect_pids(self._dir(hierarchy), found)
+        return sorted(found)
+
+    def _collect_pids(self, directory, found):
+        try:
+            content = self._files.read(os.path.join(directory, "cgroup.procs"))
+            children = self._files.subdirs(directory)
+        except (OSError, IOError) as exc:
+            if exc.errno == errno.ENOENT:
+                return  # the cgroup is gone (or was never created): no processes
+            raise CgroupError("reading %s: %s" % (os.path.join(directory, "cgroup.procs"),
+                                                  os.strerror(exc.errno or 0)))
+        found.update(int(line) for line in content.split() if line.isdigit())
+        for child in children:
+            self._collect_pids(os.path.join(directory, child), found)
+
+    # -- destroy ------------------------------------------------------------
+    def destroy(self, timeout=5.0):
+        """rmdir the cgroups this manager created, deepest first.
+
+        Below the container's cgroup everything goes (child cgroups made by
+        the container too). A created parent such as /opencontainer is shared
+        with other containers: it is removed only once it has no child
+        cgroup left. EBUSY (processes still exiting) is retried until
+        ``timeout`` seconds have passed; missing directories are fine.
+        """
+        deadline = time.monotonic() + timeout
+        errors = []
+        leaves = set(self.paths.values())
+        ordered = sorted(set(self.created), key=lambda p: (p.count("/"), p), reverse=True)
+        for directory in ordered:
+            try:
+                if any(directory == leaf or directory.startswith(leaf + "/") for leaf in leaves):
+                    self._remove_tree(directory, deadline)
+                else:
+                    self._remove_shared_parent(directory, deadline)
+            except CgroupError as exc:
+                errors.append(str(exc))
+        self.created = [d for d in self.created if self._files.isdir(d)]
+        if errors:
+            raise CgroupError("removing the cgroups of container %s: %s"
+                              % (self.container_id, "; ".join(errors)))
+
+    def _remove_shared_parent(self, directory, deadline):
+        try:
+            if self._files.subdirs(directory):
+                return  # other containers' cgroups live here: leave it to them
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return
+            raise CgroupError("listing %s: %s" % (directory, os.strerror(exc.errno or 0)))
+        self._rmdir(directory, deadline, shared=True)
+
+    def _remove_tree(self, directory, deadline):
+        try:
+            children = self._files.subdirs(directory)
+        except OSError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                return
+            raise CgroupError("listing %s: %s" % (directory, os.strerror(exc.errno or 0)))
+        for child in children:
+            self._remove_tree(os.path.join(directory, child), deadline)
+        self._rmdir(directory, deadline)
+
+    def _rmdir(self, directory, deadline, shared=False):
+        while True:
+            try:
+                self._files.rmdir(directory)
+                return
+            except OSError as exc:
+                if exc.errno == errno.ENOENT:
+                    return
+                if shared and exc.errno in (errno.EBUSY, errno.ENOTEMPTY) \
+                        and self._files.isdir(directory) and self._files.subdirs(directory):
+                    return  # another container made a cgroup here meanwhile
+                if exc.errno != errno.EBUSY or time.monotonic() >= deadline:
+                    hint = " (processes are still in it)" if exc.errno == errno.EBUSY else ""
+                    raise CgroupError("rmdir %s: %s%s"
+                                      % (directory, os.strerror(exc.errno or 0), hint))
+            time.sleep(_RETRY_INTERVAL)
+
+    # -- for the rootfs room -------------------------------------------------
+    def container_mounts(self):
+        """The hierarchies to mount at /sys/fs/cgroup inside the container."""
+        mounts = []
+        for hierarchy in self.hierarchies:
+            mounts.append({"name": hierarchy.name, "fstype": hierarchy.fstype,
+                           "options": hierarchy.mount_options(),
+                           "host_path": self._dir(hierarchy)})
+        return mounts
