@@ -36,6 +36,9 @@ pytestmark = [
 BUSYBOX = "/bin/busybox"
 CHILD_TIMEOUT = 60
 # The masked file: /proc/kcore where the kernel has one (CONFIG_PROC_KCORE).
+# A cgroup directory the container tries (and must fail) to create; unique so
+# that the cleanup can find and remove it on the host if the test fails.
+CGROUP_PROBE = "rootfs-room-probe-%d" % os.getpid()
 MASKED_FILE = next((p for p in ("/proc/kcore", "/proc/keys", "/proc/timer_list")
                     if os.path.exists(p)), "/proc/kcore")
 
@@ -71,6 +74,9 @@ def world(tmp_path):
         handle.write("host secret")
     before = _host_mounts()
     yield {"base": base, "rootfs": rootfs, "data": data, "etc_src": etc_src, "before": before}
+    probes = _remove_cgroup_probes()
+    if probes:
+        pytest.fail("the container created cgroups on the host: %s" % probes)
     leaked = sorted({m[0] for m in _host_mounts() if m[0].startswith(base + "/")},
                     key=len, reverse=True)
     for point in leaked:
@@ -80,6 +86,17 @@ def world(tmp_path):
             pass
     if leaked:
         pytest.fail("host mounts leaked under %s: %s" % (base, leaked))
+
+
+def _remove_cgroup_probes():
+    found = []
+    for m in mountinfo.read_mounts("/proc/self/mountinfo"):
+        if m.fstype in ("cgroup", "cgroup2") and m.mount_point.startswith("/sys/fs/cgroup"):
+            for top, dirs, _files in os.walk(m.mount_point):
+                if CGROUP_PROBE in dirs:
+                    found.append(os.path.join(top, CGROUP_PROBE))
+                    os.rmdir(found[-1])
+    return found
 
 
 def _host_cgroup_hierarchies():
@@ -224,6 +241,9 @@ def _inside_report(variant, sc):
         "tmp": _attempt_write("/tmp/newfile"),
     }
     report["cgroup_dirs"] = sorted(os.listdir("/sys/fs/cgroup"))
+    report["cgroup_hierarchy_writes"] = {
+        name: _attempt_write("/sys/fs/cgroup/%s/%s" % (name, CGROUP_PROBE), directory=True)
+        for name in report["cgroup_dirs"]}
     report["busybox"] = _exec_busybox(["cat", "/data/marker"])
     report["cwd"] = os.getcwd()
     return report
@@ -320,6 +340,7 @@ def _check(report, world, variant):
     assert report["data"] == "hello from the host"
     assert report["writes"] == {"root": "EROFS", "data": "EROFS", "readonly_path": "EROFS",
                                 "cgroup": "EROFS", "tmp": "ok"}
+    assert set(report["cgroup_hierarchy_writes"].values()) == {"EROFS"}
     assert report["busybox"] == [0, "hello from the host"]
     assert report["cwd"] == "/"
     assert "bin" in report["root_listing"] and "hostetc" in report["root_listing"]

@@ -258,3 +258,14 @@ def test_bundle_directory():
     assert setup.bundle_directory({"root": {"path": "./x/rootfs/"}}, "/b/x/rootfs") == "/b"
     assert setup.bundle_directory({"root": {"path": "/abs"}}, "/abs") is None
     assert setup.bundle_directory({"root": {"path": "other"}}, "/b/rootfs") is None
+
+
+def test_destination_resolving_to_the_root_is_refused(env):
+    os.rmdir(os.path.join(env["rootfs"], "proc"))
+    os.symlink("/", os.path.join(env["rootfs"], "proc"))
+    config = {"mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value).startswith("mounts[0] /proc: ")
+    assert [c for c in sc.mounts() if c[3] == "proc"] == []

@@ -79,17 +79,35 @@ def apply_propagation(where, ctx, destination, propagation):
 
 
 class Target(object):
-    """mount_target() that turns resolution errors into RootfsError."""
+    """mount_target() that turns resolution errors into RootfsError.
+
+    A destination that resolves to the rootfs itself (e.g. through a symlink
+    "proc -> /") is refused: a mount there would cover the whole container
+    root and then be what pivot_root moves into.
+    """
 
     def __init__(self, where, ctx, destination, create=None):
         self._cm = mount_target(ctx.rootfs, destination, create=create, syscalls=ctx.syscalls)
         self._where = where
+        self._rootfs = ctx.rootfs
+        self._destination = destination
 
     def __enter__(self):
         try:
-            return self._cm.__enter__()
+            target = self._cm.__enter__()
         except (OSError, SyscallError) as exc:
             raise fail(self._where, "resolving the destination inside the rootfs", exc)
+        try:
+            is_root = os.path.samestat(os.stat(target), os.stat(self._rootfs))
+        except OSError as exc:
+            self._cm.__exit__(None, None, None)
+            raise fail(self._where, "stat of the destination", exc)
+        if is_root:
+            self._cm.__exit__(None, None, None)
+            raise RootfsError("%s: the destination %s resolves to the container's root "
+                              "(through a symlink?); refusing to mount over it"
+                              % (self._where, self._destination))
+        return target
 
     def __exit__(self, *exc_info):
         return self._cm.__exit__(*exc_info)
