@@ -24,7 +24,7 @@ import traceback
 
 import pytest
 
-from runtime.rootfs import mountinfo, securejoin, setup
+from runtime.rootfs import devices, mountinfo, securejoin, setup
 from runtime.syscalls import consts as C
 from runtime.syscalls import real
 
@@ -66,6 +66,8 @@ def world(tmp_path):
     os.makedirs(data)
     with open(os.path.join(data, "marker"), "w") as handle:
         handle.write("hello from the host")
+    locked = os.path.join(base, "locked")  # variant C mounts a nosuid,nodev,noexec tmpfs here
+    os.makedirs(locked)
     etc_src = os.path.join(base, "etc-src")
     os.makedirs(etc_src)
     with open(os.path.join(etc_src, "rootfs-room-marker"), "w") as handle:
@@ -73,7 +75,8 @@ def world(tmp_path):
     with open(os.path.join(etc_src, "secret"), "w") as handle:
         handle.write("host secret")
     before = _host_mounts()
-    yield {"base": base, "rootfs": rootfs, "data": data, "etc_src": etc_src, "before": before}
+    yield {"base": base, "rootfs": rootfs, "data": data, "etc_src": etc_src, "before": before,
+           "locked": locked}
     probes = _remove_cgroup_probes()
     if probes:
         pytest.fail("the container created cgroups on the host: %s" % probes)
@@ -129,11 +132,25 @@ VARIANT_B = {
     "unshare": C.CLONE_NEWNS | C.CLONE_NEWCGROUP, "proc": False, "masked_file": "/etc/secret",
     "masked_dirs": ["/sys/firmware"], "readonly": ["/dev/shm"], "ro_probe": "/dev/shm/probe",
 }
+# C runs in a user namespace (host root mapped to 0) with its own IPC but the
+# host's network namespace, like a rootless container: mknod is refused (host
+# nodes get bound), sysfs is refused (the host's /sys gets bound), /proc is a
+# bind of the host's, and every remount must keep the locked flags.
+VARIANT_C = dict(VARIANT_A, unshare=C.CLONE_NEWNS | C.CLONE_NEWIPC, userns=True, proc="bind",
+                 readonly=["/proc/sys"])
+DEVICES = [{"path": "/dev/mydev", "type": "c", "major": 1, "minor": 3, "fileMode": 0o600,
+            "uid": 1000, "gid": 1000},
+           {"path": "/dev/myfifo", "type": "p", "fileMode": 0o640}]
+# In a user namespace a config device can only be the host's node, bound.
+DEVICES_USERNS = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229},
+                  {"path": "/dev/myfifo", "type": "p", "fileMode": 0o640}]
 
 
 def _config(world, variant):
     namespaces = ["mount"] + (["cgroup"] if variant["unshare"] & C.CLONE_NEWCGROUP else [])
-    proc = [{"destination": "/proc", "type": "proc", "source": "proc"}] if variant["proc"] else []
+    proc = {True: [{"destination": "/proc", "type": "proc", "source": "proc"}], False: [],
+            "bind": [{"destination": "/proc", "type": "bind", "source": "/proc",
+                      "options": ["rbind"]}]}[variant["proc"]]
     return {
         "root": {"path": "rootfs", "readonly": True},
         "mounts": proc + [
@@ -154,14 +171,12 @@ def _config(world, variant):
             {"destination": "/hostetc", "type": "none", "source": world["etc_src"],
              "options": ["bind"]},
             {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
+            {"destination": "/locked", "type": "bind", "source": world["locked"],
+             "options": ["bind", "ro"]},
         ],
         "linux": {
             "namespaces": [{"type": t} for t in namespaces],
-            "devices": [
-                {"path": "/dev/mydev", "type": "c", "major": 1, "minor": 3,
-                 "fileMode": 0o600, "uid": 1000, "gid": 1000},
-                {"path": "/dev/myfifo", "type": "p", "fileMode": 0o640},
-            ],
+            "devices": DEVICES_USERNS if variant.get("userns") else DEVICES,
             "maskedPaths": [variant["masked_file"]] + variant["masked_dirs"] + ["/proc/no-such"],
             "readonlyPaths": variant["readonly"] + ["/no/such"],
         },
@@ -211,8 +226,11 @@ def _inside_report(variant, sc):
         proc = "/tmp/proc"
         os.mkdir(proc)
         sc.mount("proc", proc, "proc", 0, None)
-    for name in ("null", "zero", "full", "random", "urandom", "tty", "mydev", "myfifo"):
-        st = os.lstat("/dev/" + name)
+    for name in ("null", "zero", "full", "random", "urandom", "tty", "mydev", "myfifo", "fuse"):
+        try:
+            st = os.lstat("/dev/" + name)
+        except OSError:
+            continue
         report["devices"][name] = [stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
                                    os.major(st.st_rdev), os.minor(st.st_rdev), st.st_uid]
     for name in ("fd", "stdin", "stdout", "stderr", "ptmx", "core"):
@@ -239,6 +257,7 @@ def _inside_report(variant, sc):
         "readonly_path": _attempt_write(variant["ro_probe"]),
         "cgroup": _attempt_write("/sys/fs/cgroup/newdir", directory=True),
         "tmp": _attempt_write("/tmp/newfile"),
+        "locked": _attempt_write("/locked/newfile"),
     }
     report["cgroup_dirs"] = sorted(os.listdir("/sys/fs/cgroup"))
     report["cgroup_hierarchy_writes"] = {
@@ -253,12 +272,26 @@ def _run_child(world, variant, hierarchies):
     config = _config(world, variant)
     sc = real()  # loads libc (find_library may run tools) before the fork
     read_end, write_end = os.pipe()
+    mapped_r, mapped_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             os.close(read_end)
+            os.close(mapped_w)
             try:
+                if variant.get("userns"):
+                    # A source whose flags the user namespace will see locked
+                    # (mount_namespaces(7)): mounted by real root, in a mount
+                    # namespace of our own, before the user namespace exists.
+                    sc.unshare(C.CLONE_NEWNS)
+                    sc.mount("", "/", "", C.MS_SLAVE | C.MS_REC, None)
+                    sc.mount("tmpfs", world["locked"], "tmpfs",
+                             C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_NOATIME, "size=1m")
+                    sc.unshare(C.CLONE_NEWUSER)
+                    os.write(write_end, b"U")  # parent: write my id maps
+                    if os.read(mapped_r, 1) != b"M":
+                        raise RuntimeError("parent did not map the user namespace")
                 sc.unshare(variant["unshare"])
                 setup.prepare_rootfs(config, world["rootfs"], hierarchies, sc)
                 setup.pivot_root(world["rootfs"], sc)
@@ -271,8 +304,11 @@ def _run_child(world, variant, hierarchies):
         finally:
             os._exit(code)
     os.close(write_end)
+    os.close(mapped_r)
     chunks = []
     try:
+        if variant.get("userns"):
+            _map_root(pid, read_end, mapped_w)
         while True:
             ready, _, _ = select.select([read_end], [], [], CHILD_TIMEOUT)
             if not ready:
@@ -284,6 +320,7 @@ def _run_child(world, variant, hierarchies):
             chunks.append(chunk)
     finally:
         os.close(read_end)
+        os.close(mapped_w)
         os.waitpid(pid, 0)
     result = json.loads(b"".join(chunks).decode() or '{"error": "child sent nothing"}')
     if "error" in result:
@@ -291,16 +328,28 @@ def _run_child(world, variant, hierarchies):
     return result["ok"]
 
 
+def _map_root(pid, read_end, mapped_w):
+    """Map host uid/gid 0 to 0 in the child's new user namespace."""
+    ready, _, _ = select.select([read_end], [], [], CHILD_TIMEOUT)
+    if not ready or os.read(read_end, 1) != b"U":
+        return  # the child failed before unsharing: its report says why
+    for name in ("uid_map", "gid_map"):
+        with open("/proc/%d/%s" % (pid, name), "w") as handle:
+            handle.write("0 0 1\n")
+    os.write(mapped_w, b"M")
+
+
 def _check(report, world, variant):
-    chr_ = stat.S_IFCHR
     devs = report["devices"]
-    assert devs["null"] == [chr_, 0o666, 1, 3, 0]
-    assert devs["zero"] == [chr_, 0o666, 1, 5, 0]
-    assert devs["full"] == [chr_, 0o666, 1, 7, 0]
-    assert devs["random"] == [chr_, 0o666, 1, 8, 0]
-    assert devs["urandom"] == [chr_, 0o666, 1, 9, 0]
-    assert devs["tty"] == [chr_, 0o666, 5, 0, 0]
-    assert devs["mydev"] == [chr_, 0o600, 1, 3, 1000]
+    userns = variant.get("userns")
+    for name, major, minor in devices.DEFAULT_DEVICES:
+        # mknod'ed with mode 0666, or in a user namespace the host's node bound
+        mode = stat.S_IMODE(os.stat("/dev/" + name).st_mode) if userns else 0o666
+        assert devs[name] == [stat.S_IFCHR, mode, major, minor, 0], name
+    if userns:
+        assert devs["fuse"][0] == stat.S_IFCHR and devs["fuse"][2:4] == [10, 229]
+    else:
+        assert devs["mydev"] == [stat.S_IFCHR, 0o600, 1, 3, 1000]
     assert devs["myfifo"][:2] == [stat.S_IFIFO, 0o640]
     links = report["links"]
     assert links["fd"] == "/proc/self/fd"
@@ -313,7 +362,7 @@ def _check(report, world, variant):
     for point, fstype, options in report["mounts"]:
         by_point[point] = (fstype, options)  # later entries are on top
     assert by_point["/"][1][0] == "ro"
-    assert ("/proc" in by_point) == variant["proc"]
+    assert ("/proc" in by_point) == bool(variant["proc"])
     assert by_point["/dev"][0] == "tmpfs" and "nosuid" in by_point["/dev"][1]
     assert by_point["/dev/pts"][0] == "devpts"
     assert by_point["/dev/shm"][0] == "tmpfs"
@@ -328,7 +377,16 @@ def _check(report, world, variant):
             assert path not in by_point, path
     for path in variant["masked_dirs"]:
         assert by_point[path][0] == "tmpfs" and "ro" in by_point[path][1], path
-    assert by_point[variant["masked_file"]][0] == "tmpfs"  # /dev/null, on the /dev tmpfs
+    assert "ro" in by_point["/locked"][1]
+    if userns:  # the locked flags were kept by the ro remount
+        assert {"nosuid", "nodev", "noexec", "noatime"} <= set(by_point["/locked"][1])
+    if userns:  # the fallbacks were taken
+        assert "/dev/null" in by_point  # mknod refused: the host's node is bound
+        assert [m[0] for m in report["mounts"]].count("/sys/fs/cgroup") >= 2  # /sys rbound
+    else:
+        assert "/dev/null" not in by_point
+    # the container's /dev/null: on the /dev tmpfs, or the host's node bound
+    assert by_point[variant["masked_file"]][0] == ("devtmpfs" if userns else "tmpfs")
     # the mount aimed at the symlink hostetc -> /etc landed on the rootfs's /etc
     assert "/etc" in by_point and "/hostetc" not in by_point
     assert report["etc_marker"] == "landed inside"
@@ -339,7 +397,7 @@ def _check(report, world, variant):
     assert report["masked_dirs"] == [[] for _ in variant["masked_dirs"]]
     assert report["data"] == "hello from the host"
     assert report["writes"] == {"root": "EROFS", "data": "EROFS", "readonly_path": "EROFS",
-                                "cgroup": "EROFS", "tmp": "ok"}
+                                "cgroup": "EROFS", "tmp": "ok", "locked": "EROFS"}
     assert set(report["cgroup_hierarchy_writes"].values()) == {"EROFS"}
     assert report["busybox"] == [0, "hello from the host"]
     assert report["cwd"] == "/"
@@ -387,5 +445,17 @@ def test_rootfs_without_proc_and_with_cgroupns(world):
     report = _run_child(world, VARIANT_B, hierarchies)
     _check(report, world, VARIANT_B)
     assert report["procfd"] is False
+    assert report["cgroup_dirs"] == _names(hierarchies)
+    _assert_host_unchanged(world)
+
+
+def test_rootfs_in_a_user_namespace(world):
+    if not os.path.exists("/proc/self/ns/user"):
+        pytest.skip("the kernel has no user namespaces")
+    if not os.path.exists("/dev/fuse"):
+        pytest.skip("the host has no /dev/fuse to bind as a config device")
+    hierarchies = _host_cgroup_hierarchies()
+    report = _run_child(world, VARIANT_C, hierarchies)
+    _check(report, world, VARIANT_C)
     assert report["cgroup_dirs"] == _names(hierarchies)
     _assert_host_unchanged(world)
