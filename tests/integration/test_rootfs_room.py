@@ -35,12 +35,17 @@ pytestmark = [
 
 BUSYBOX = "/bin/busybox"
 CHILD_TIMEOUT = 60
-# The masked file: /proc/kcore where the kernel has one (CONFIG_PROC_KCORE).
 # A cgroup directory the container tries (and must fail) to create; unique so
 # that the cleanup can find and remove it on the host if the test fails.
 CGROUP_PROBE = "rootfs-room-probe-%d" % os.getpid()
+# The masked file: /proc/kcore where the kernel has one (CONFIG_PROC_KCORE).
 MASKED_FILE = next((p for p in ("/proc/kcore", "/proc/keys", "/proc/timer_list")
                     if os.path.exists(p)), "/proc/kcore")
+
+
+def _write(path, text):
+    with open(path, "w") as handle:
+        handle.write(text)
 
 
 def _host_mounts():
@@ -62,24 +67,17 @@ def world(tmp_path):
         os.symlink("busybox", os.path.join(rootfs, "bin", applet))
     # An absolute symlink to the host's /etc used as a mount target.
     os.symlink("/etc", os.path.join(rootfs, "hostetc"))
-    data = os.path.join(base, "data")
-    os.makedirs(data)
-    with open(os.path.join(data, "marker"), "w") as handle:
-        handle.write("hello from the host")
-    locked = os.path.join(base, "locked")  # variant C mounts a nosuid,nodev,noexec tmpfs here
-    os.makedirs(locked)
-    etc_src = os.path.join(base, "etc-src")
-    os.makedirs(etc_src)
-    with open(os.path.join(etc_src, "rootfs-room-marker"), "w") as handle:
-        handle.write("landed inside")
-    with open(os.path.join(etc_src, "secret"), "w") as handle:
-        handle.write("host secret")
-    before = _host_mounts()
-    yield {"base": base, "rootfs": rootfs, "data": data, "etc_src": etc_src, "before": before,
-           "locked": locked}
-    probes = _remove_cgroup_probes()
-    if probes:
-        pytest.fail("the container created cgroups on the host: %s" % probes)
+    world = {"base": base, "rootfs": rootfs}
+    for name in ("data", "locked", "etc_src"):  # variant C mounts a locked tmpfs on "locked"
+        world[name] = os.path.join(base, name)
+        os.makedirs(world[name])
+    _write(os.path.join(world["data"], "marker"), "hello from the host")
+    _write(os.path.join(world["etc_src"], "rootfs-room-marker"), "landed inside")
+    _write(os.path.join(world["etc_src"], "secret"), "host secret")
+    world["before"] = _host_mounts()
+    yield world
+    # Detach leaks first: pytest later deletes tmp_path, which must not
+    # reach through a mount into the host's files.
     leaked = sorted({m[0] for m in _host_mounts() if m[0].startswith(base + "/")},
                     key=len, reverse=True)
     for point in leaked:
@@ -87,8 +85,9 @@ def world(tmp_path):
             real().umount2(point, C.MNT_DETACH)
         except Exception:  # noqa: BLE001 - keep detaching the others
             pass
-    if leaked:
-        pytest.fail("host mounts leaked under %s: %s" % (base, leaked))
+    probes = _remove_cgroup_probes()
+    assert not leaked, "host mounts leaked under %s: %s" % (base, leaked)
+    assert not probes, "the container created cgroups on the host: %s" % probes
 
 
 def _remove_cgroup_probes():

@@ -135,7 +135,7 @@ def bind_mount(where, source, destination, options, ctx):
         create = "dir" if is_dir else "file"
         with Target(where, ctx, destination, create) as target:
             call_mount(where, sc, source, target, "", C.MS_BIND | (options.flags & C.MS_REC), None)
-    if options.flags & ~(C.MS_BIND | C.MS_REC) or options.flags & C.MS_REMOUNT:
+    if options.flags & ~(C.MS_BIND | C.MS_REC):  # per-mount flags, or a "remount" option
         # Reopen: the fd from before the mount names the covered directory.
         with Target(where, ctx, destination) as target:
             try:
