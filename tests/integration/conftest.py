@@ -167,9 +167,12 @@ def _cleanup(ctx, busybox_rootfs):
             runtime.delete(container_id, force=True, timeout=15)
         except subprocess.TimeoutExpired:
             problems.append("delete --force %s timed out" % container_id)
-    roots = [busybox_rootfs, ctx.tmp]
     # Container processes that survived delete --force.
-    stray = H.processes_rooted_in(roots)
+    stray = set(H.processes_rooted_in([busybox_rootfs] + ctx.rootfs_copies))
+    stray.update(pid for pid, started in runtime.seen_pids
+                 if started is not None and H.process_start_time(pid) == started
+                 and H.pid_alive(pid))
+    stray = sorted(stray)
     for pid in stray:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -192,7 +195,7 @@ def _cleanup(ctx, busybox_rootfs):
     leftovers = H.remove_cgroup_tree(ctx.cgroup_prefix)
     if leftovers:
         problems.append("cgroups left behind: %s" % leftovers)
-    mounts = H.host_mounts_under(roots)
+    mounts = H.host_mounts_under([busybox_rootfs, ctx.tmp])
     for point in sorted(mounts, key=len, reverse=True):
         subprocess.run(["umount", "-l", point], timeout=10,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

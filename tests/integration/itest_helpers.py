@@ -279,6 +279,9 @@ class Runtime(object):
         self.root = root
         self.workdir = workdir
         self.ids = []
+        # (pid, start time) of container processes seen by state(): the
+        # finalizer checks none of them survives delete --force.
+        self.seen_pids = set()
 
     # -- raw calls ---------------------------------------------------------
     def cmd(self, *args, **kwargs):
@@ -352,7 +355,11 @@ class Runtime(object):
 
     def state(self, container_id):
         result = self.state_result(container_id).check()
-        return json.loads(result.stdout)
+        state = json.loads(result.stdout)
+        pid = state.get("pid")
+        if isinstance(pid, int) and pid > 0 and state.get("status") in ("created", "running"):
+            self.seen_pids.add((pid, process_start_time(pid)))
+        return state
 
     def status(self, container_id):
         return self.state(container_id)["status"]
@@ -484,21 +491,27 @@ def remove_cgroup_tree(prefix):
 
 
 def processes_rooted_in(paths):
-    """Pids whose root directory lies in one of ``paths`` (container
-    processes that outlived their container)."""
+    """Pids whose root directory is one of ``paths`` (container processes
+    that outlived their container).  readlink(/proc/PID/root) says "/" for
+    a pivoted root in another mount namespace, so compare device and inode."""
+    wanted = set()
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        wanted.add((info.st_dev, info.st_ino))
     pids = []
     me = os.getpid()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
         try:
-            root = os.readlink("/proc/%s/root" % entry)
+            info = os.stat("/proc/%s/root" % entry)
         except OSError:
             continue
-        for path in paths:
-            if root == path or root.startswith(path.rstrip("/") + "/"):
-                if pid_alive(int(entry)):
-                    pids.append(int(entry))
+        if (info.st_dev, info.st_ino) in wanted and pid_alive(int(entry)):
+            pids.append(int(entry))
     return pids
 
 

@@ -191,18 +191,3 @@ def test_debug_flag_accepted(oci):
             if line.strip():
                 json.loads(line)
 
-
-def test_kill_all(oci):
-    # Without a private pid namespace killing init does not kill the rest:
-    # --all must signal every process of the container's cgroup.
-    config = oci.config(["sh", "-c", "sleep 30 & sleep 30 & echo ready > /out/ready; wait"])
-    H.remove_namespace(config, "pid")
-    cid = oci.new_id()
-    oci.rt.create_started(cid, oci.bundle(config))
-    H.wait_file(oci.out_file("ready"))
-    procs_file = os.path.join(oci.cgroup_dir(config, "pids"), "cgroup.procs")
-    pids = H.cgroup_procs(os.path.dirname(procs_file))
-    assert len(pids) == 3, pids
-    oci.rt.kill(cid, "KILL", all_processes=True).check()
-    H.wait_for(lambda: not any(H.pid_alive(p) for p in pids), what="every process to die")
-    oci.rt.wait_status(cid, "stopped")

@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""config-linux.md "Control groups": cgroupsPath and resources, checked in
+the host's cgroup v1 files, plus kill --all and removal at delete."""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+import pytest
+
+import itest_helpers as H
+
+MIB = 1024 * 1024
+V1_CONTROLLERS = ["cpu", "cpuset", "memory", "devices", "freezer", "blkio", "pids"]
+
+
+def require_v1(controller):
+    path = os.path.join(H.CGROUP_ROOT, controller)
+    if not os.path.isfile(os.path.join(path, "cgroup.procs")) or \
+            os.path.exists(os.path.join(H.CGROUP_ROOT, "cgroup.controllers")):
+        pytest.skip("host has no cgroup v1 %s hierarchy at %s" % (controller, path))
+
+
+def read(path):
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def started(oci, config):
+    cid = oci.new_id()
+    state = oci.rt.create_started(cid, oci.bundle(config))
+    return cid, state["pid"]
+
+
+def test_process_joins_cgroups_path(oci):
+    config = oci.config(["sleep", "30"])
+    cid, pid = started(oci, config)
+    for controller in V1_CONTROLLERS:
+        require_v1(controller)
+        assert pid in H.cgroup_procs(oci.cgroup_dir(config, controller)), controller
+    with open("/proc/%d/cgroup" % pid) as handle:
+        lines = handle.read().splitlines()
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            assert path == config["linux"]["cgroupsPath"]
+
+
+def test_memory_limits(oci):
+    require_v1("memory")
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["memory"] = {"limit": 64 * MIB, "reservation": 32 * MIB}
+    started(oci, config)
+    base = oci.cgroup_dir(config, "memory")
+    assert int(read(base + "/memory.limit_in_bytes")) == 64 * MIB
+    assert int(read(base + "/memory.soft_limit_in_bytes")) == 32 * MIB
+
+
+def test_memory_swap_limit(oci):
+    require_v1("memory")
+    probe = os.path.join(H.CGROUP_ROOT, "memory", "memory.memsw.limit_in_bytes")
+    if not os.path.exists(probe):
+        pytest.skip("kernel without swap accounting (%s missing)" % probe)
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["memory"] = {"limit": 64 * MIB, "swap": 96 * MIB}
+    started(oci, config)
+    base = oci.cgroup_dir(config, "memory")
+    assert int(read(base + "/memory.memsw.limit_in_bytes")) == 96 * MIB
+
+
+def test_pids_limit_file_and_enforced(oci):
+    require_v1("pids")
+    config = oci.config(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; wait"])
+    config["linux"]["resources"]["pids"] = {"limit": 4}
+    cid, _ = started(oci, config)
+    base = oci.cgroup_dir(config, "pids")
+    assert read(base + "/pids.max") == "4"
+    # busybox sh gives up at the first failed fork and the container stops.
+    oci.rt.wait_status(cid, "stopped")
+    events = dict(line.split() for line in read(base + "/pids.events").splitlines())
+    assert int(events["max"]) >= 1
+    assert "fork" in read(oci.rt.output_path(cid, "stderr"))
+
+
+def test_cpu_shares_and_quota(oci):
+    require_v1("cpu")
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["cpu"] = {"shares": 512, "quota": 50000, "period": 100000}
+    started(oci, config)
+    base = oci.cgroup_dir(config, "cpu")
+    assert read(base + "/cpu.shares") == "512"
+    assert read(base + "/cpu.cfs_quota_us") == "50000"
+    assert read(base + "/cpu.cfs_period_us") == "100000"
+
+
+def test_cpuset(oci):
+    require_v1("cpuset")
+    config = oci.config(["sh", "-c", "grep Cpus_allowed_list /proc/self/status; sleep 30"])
+    config["linux"]["resources"]["cpu"] = {"cpus": "0", "mems": "0"}
+    cid, pid = started(oci, config)
+    base = oci.cgroup_dir(config, "cpuset")
+    assert read(base + "/cpuset.cpus") == "0"
+    assert read(base + "/cpuset.mems") == "0"
+    assert H.proc_status_field(pid, "Cpus_allowed_list") == "0"
+
+
+def test_blkio_weight(oci):
+    require_v1("blkio")
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["blockIO"] = {"weight": 300}
+    started(oci, config)
+    base = oci.cgroup_dir(config, "blkio")
+    for name in ("blkio.weight", "blkio.bfq.weight"):
+        if os.path.exists(os.path.join(base, name)):
+            value = read(os.path.join(base, name))
+            # bfq prints "default 300"
+            assert value.split()[-1] == "300", (name, value)
+            return
+    pytest.skip("no blkio.weight or blkio.bfq.weight on this kernel (no CFQ/BFQ)")
+
+
+def test_cgroups_removed_at_delete(oci):
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["pids"] = {"limit": 50}
+    cid, _ = started(oci, config)
+    path = config["linux"]["cgroupsPath"]
+    present = H.cgroup_dirs_under(path)
+    assert os.path.join(H.CGROUP_ROOT, "memory", path.lstrip("/")) in present
+    oci.rt.delete(cid, force=True).check()
+    assert H.cgroup_dirs_under(path) == {}
+
+
+def test_cgroups_removed_after_normal_exit_and_delete(oci):
+    config = oci.config(["true"])
+    cid, _ = started(oci, config)
+    oci.rt.wait_status(cid, "stopped")
+    oci.rt.delete(cid).check()
+    assert H.cgroup_dirs_under(config["linux"]["cgroupsPath"]) == {}
+
+
+def test_kill_all_reaches_every_process(oci):
+    # Without a private pid namespace killing init does not kill the rest:
+    # --all must signal every process of the container's cgroup.
+    config = oci.config(["sh", "-c", "sleep 30 & sleep 30 & echo ready > /out/ready; wait"])
+    H.remove_namespace(config, "pid")
+    cid, _ = started(oci, config)
+    H.wait_file(oci.out_file("ready"))
+    pids = H.cgroup_procs(oci.cgroup_dir(config, "pids"))
+    assert len(pids) == 3, pids
+    oci.rt.kill(cid, "KILL", all_processes=True).check()
+    H.wait_for(lambda: not any(H.pid_alive(p) for p in pids), what="every process to die")
+    oci.rt.wait_status(cid, "stopped")
+
+
+def test_kill_without_all_leaves_children_without_pid_ns(oci):
+    # The contrast to --all: a plain kill signals only the init process.
+    config = oci.config(["sh", "-c", "sleep 30 & echo $! > /out/child; wait"])
+    H.remove_namespace(config, "pid")
+    cid, init = started(oci, config)
+    child = int(H.wait_file(oci.out_file("child")))
+    # /out/child is the pid as seen by the container, the host's pid here.
+    oci.rt.kill(cid, "KILL").check()
+    H.wait_for(lambda: not H.pid_alive(init), what="init to die")
+    assert H.pid_alive(child)
