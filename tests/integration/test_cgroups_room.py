@@ -274,7 +274,7 @@ def test_v1_devices_controller_rules(manager_factory):
     mgr.create()
     mgr.apply({"devices": [{"allow": False, "access": "rwm"},
                            {"allow": True, "type": "c", "major": 1, "minor": 5,
-                            "access": "rwm"}]})
+                            "access": "rwm"}]}, default_devices=False)
     listing = _read(os.path.join(mgr.paths["devices"], "devices.list"))
     assert listing == "c 1:5 rwm"
     null_errno, zero_errno = _child_open_results(mgr.add_process)
@@ -284,6 +284,23 @@ def test_v1_devices_controller_rules(manager_factory):
     assert not os.path.exists(mgr.paths["devices"])
 
 
+def test_v1_default_devices_win_over_config_rules(manager_factory):
+    mgr = manager_factory()
+    if mgr.mode == cgroups.UNIFIED or not any("devices" in h.controllers
+                                              for h in mgr.hierarchies):
+        pytest.skip("no cgroup v1 devices controller on this host")
+    mgr.create()
+    # the config denies everything; the default rules (runc's) still allow
+    # /dev/null and /dev/zero, but not e.g. the first disk
+    mgr.apply({"devices": [{"allow": False}]})
+    listing = _read(os.path.join(mgr.paths["devices"], "devices.list")).splitlines()
+    assert "c 1:3 rwm" in listing and "c 136:* rwm" in listing
+    assert not any(line.startswith("b ") and line != "b *:* m" for line in listing)
+    null_errno, zero_errno = _child_open_results(mgr.add_process)
+    assert (null_errno, zero_errno) == (0, 0)
+    mgr.destroy(timeout=5.0)
+
+
 def test_kernel_verifier_accepts_every_rule_shape():
     """Every kind of block the program builder emits must pass the verifier."""
     rule_sets = [[], [{"allow": True}],
@@ -291,8 +308,11 @@ def test_kernel_verifier_accepts_every_rule_shape():
                                      "access": "rw"}],
                  [{"allow": True}, {"allow": False, "type": "b", "minor": 7, "access": "m"},
                   {"allow": False, "type": "a", "major": 5, "access": "w"}]]
-    for raw in rule_sets:
-        program = devices_bpf.build_program(cgroups.normalize_rules(raw))
+    normalized = [cgroups.normalize_rules(raw) for raw in rule_sets]
+    normalized.append(cgroups.normalize_rules([{"allow": False}])
+                      + list(cgroups.devices.DEFAULT_ALLOWED_RULES))
+    for rules in normalized:
+        program = devices_bpf.build_program(rules)
         fd = devices_bpf.load_program(program, real())
         assert fd >= 0
         os.close(fd)

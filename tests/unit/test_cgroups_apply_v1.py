@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_cgroups_sim import SimHost  # noqa: E402
 
 from runtime import cgroups  # noqa: E402
+from runtime.syscalls.fake import FakeSyscalls  # noqa: E402
 from runtime.errors import CgroupError, SpecError, UnsupportedError  # noqa: E402
 
 LEAF = "opencontainer/c1"
@@ -18,14 +19,16 @@ LEAF = "opencontainer/c1"
 
 def make_manager(tmp_path, mode, v2_controllers=None, syscalls=None):
     host = SimHost(tmp_path, mode, v2_controllers)
-    mgr = host.manager("c1", syscalls=syscalls)
+    # a fake even when unused: the default device rules load a bpf program
+    mgr = host.manager("c1", syscalls=syscalls if syscalls is not None else FakeSyscalls())
     mgr.create()
     del host.files.writes[:]  # only apply()'s writes from here on
     return host, mgr
 
 
-def writes(host):
-    return list(host.files.writes)
+def writes(host, devices=False):
+    """apply()'s writes; those of the default device rules only if asked."""
+    return [w for w in host.files.writes if devices or "/devices." not in w[0]]
 
 
 # -- legacy (v1) ---------------------------------------------------------------
@@ -159,9 +162,9 @@ def test_v1_devices_lines(tmp_path):
         {"allow": True, "type": "c", "major": 136, "access": "wr"},
         {"allow": False, "type": "b", "minor": 7},
         {"allow": True, "type": "a", "major": 10, "minor": 200, "access": "r"},
-    ]})
+    ]}, default_devices=False)
     d = "devices/" + LEAF + "/"
-    assert writes(host) == [
+    assert writes(host, devices=True) == [
         (d + "devices.deny", "a"),
         (d + "devices.deny", "a"),
         (d + "devices.allow", "c 1:3 rwm"),
@@ -172,6 +175,37 @@ def test_v1_devices_lines(tmp_path):
         (d + "devices.allow", "c 10:200 r"),
         (d + "devices.allow", "b 10:200 r"),
     ]
+
+
+def test_default_device_rules_follow_the_config_rules(tmp_path):
+    host, mgr = make_manager(tmp_path, "legacy")
+    mgr.apply({"devices": [{"allow": False, "type": "c", "major": 1, "minor": 3}]})
+    lines = [(os.path.basename(p), v) for p, v in writes(host, devices=True)]
+    assert lines[:2] == [("devices.deny", "a"), ("devices.deny", "c 1:3 rwm")]
+    # the defaults come last, so /dev/null is allowed again (as with runc)
+    assert ("devices.allow", "c 1:3 rwm") in lines[2:]
+    assert ("devices.allow", "c 136:* rwm") in lines
+    assert ("devices.allow", "c *:* m") in lines
+
+
+def test_default_device_rules_without_config_rules(tmp_path):
+    host, mgr = make_manager(tmp_path, "legacy")
+    mgr.apply(None)
+    lines = [(os.path.basename(p), v) for p, v in writes(host, devices=True)]
+    assert lines[0] == ("devices.deny", "a")
+    assert len(lines) == 1 + len(cgroups.devices.DEFAULT_ALLOWED_RULES)
+    assert all(name == "devices.allow" for name, _v in lines[1:])
+
+
+def test_no_devices_controller_skips_defaults_but_not_config_rules(tmp_path):
+    host = SimHost(tmp_path, "legacy")
+    host.mountinfo = "\n".join(l for l in host.mountinfo.splitlines() if "/devices " not in l)
+    mgr = host.manager("c1")
+    mgr.create()
+    mgr.apply({})
+    with pytest.raises(UnsupportedError) as info:
+        mgr.apply({"devices": [{"allow": True}]})
+    assert "devices" in str(info.value) and "linux.resources.devices" in str(info.value)
 
 
 def test_device_rule_errors_name_the_rule():
@@ -232,5 +266,5 @@ def test_eopnotsupp_is_unsupported(tmp_path):
                                                   "hugepageLimits": [], "network": {}}])
 def test_empty_resources_write_nothing(tmp_path, resources):
     host, mgr = make_manager(tmp_path, "legacy")
-    mgr.apply(resources)
-    assert writes(host) == []
+    mgr.apply(resources, default_devices=False)
+    assert writes(host, devices=True) == []

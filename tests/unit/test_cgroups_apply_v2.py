@@ -19,14 +19,16 @@ LEAF = "opencontainer/c1"
 
 def make_manager(tmp_path, mode, v2_controllers=None, syscalls=None):
     host = SimHost(tmp_path, mode, v2_controllers)
-    mgr = host.manager("c1", syscalls=syscalls)
+    # a fake even when unused: the default device rules load a bpf program
+    mgr = host.manager("c1", syscalls=syscalls if syscalls is not None else FakeSyscalls())
     mgr.create()
     del host.files.writes[:]  # only apply()'s writes from here on
     return host, mgr
 
 
-def writes(host):
-    return list(host.files.writes)
+def writes(host, devices=False):
+    """apply()'s writes; those of the default device rules only if asked."""
+    return [w for w in host.files.writes if devices or "/devices." not in w[0]]
 
 
 # -- unified (v2) ----------------------------------------------------------------
@@ -168,6 +170,16 @@ def test_v2_controller_missing_from_cgroup_controllers(tmp_path):
     assert "pids" in str(info.value) and "linux.resources.pids" in str(info.value)
 
 
+def test_v2_default_devices_load_a_program_without_config_rules(tmp_path):
+    fake = FakeSyscalls()
+    _host, mgr = make_manager(tmp_path, "unified", syscalls=fake)
+    mgr.apply(None)
+    assert [c[1] for c in fake.calls if c[0] == "bpf"] == [5, 8]
+    fake.calls[:] = []
+    mgr.apply(None, default_devices=False)
+    assert fake.calls == []
+
+
 def test_v2_devices_use_a_bpf_program(tmp_path):
     fake = FakeSyscalls()
     host, mgr = make_manager(tmp_path, "unified", syscalls=fake)
@@ -192,7 +204,8 @@ def test_hybrid_puts_hugetlb_in_unified_and_the_rest_in_v1(tmp_path):
     mgr.apply({"memory": {"limit": 1 << 30}, "cpu": {"shares": 1024},
                "hugepageLimits": [{"pageSize": "2MB", "limit": 0}],
                "devices": [{"allow": True, "type": "c", "major": 1, "minor": 5}]})
-    assert writes(host) == [
+    done = writes(host, devices=True)
+    assert done[:7] == [
         ("unified/cgroup.subtree_control", "+hugetlb"),
         ("unified/opencontainer/cgroup.subtree_control", "+hugetlb"),
         ("memory/%s/memory.limit_in_bytes" % LEAF, str(1 << 30)),
@@ -201,6 +214,7 @@ def test_hybrid_puts_hugetlb_in_unified_and_the_rest_in_v1(tmp_path):
         ("devices/%s/devices.deny" % LEAF, "a"),
         ("devices/%s/devices.allow" % LEAF, "c 1:5 rwm"),
     ]
+    assert all(p == "devices/%s/devices.allow" % LEAF for p, _v in done[7:])  # the defaults
     assert fake.calls == []  # v1 devices controller, no bpf
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from runtime.cgroups import devices_bpf, normalize_rules
+from runtime.cgroups import devices, devices_bpf, normalize_rules
 from runtime.errors import CgroupError, UnsupportedError
 from runtime.syscalls.fake import FakeSyscalls
 
@@ -131,6 +131,17 @@ def test_unconditional_rule_cuts_off_earlier_rules():
     rules = normalize_rules([{"allow": False, "type": "c", "major": 1}] * 3 + [{"allow": True}])
     # prologue (6) + one "r0 = 1; exit" block
     assert len(devices_bpf.build_program(rules)) == 8 * 8
+
+
+def test_default_rules_after_deny_all():
+    rules = normalize_rules([{"allow": False}]) + list(devices.DEFAULT_ALLOWED_RULES)
+    program = devices_bpf.build_program(rules)
+    assert run(program, 2, 1, 3, 6) == 1     # /dev/null rw
+    assert run(program, 2, 136, 4, 2) == 1   # /dev/pts/4
+    assert run(program, 1, 8, 0, 2) == 0     # block 8:0 read
+    assert run(program, 1, 8, 0, 1) == 1     # mknod of any block device
+    for request in REQUESTS:
+        assert run(program, *request) == reference(rules, *request), request
 
 
 def test_empty_rules_deny_everything():

@@ -92,6 +92,25 @@ def normalize_rules(rules):
     return result
 
 
+# Rules appended after the config's own, so that they win (last match
+# decides), as runc does: every container may mknod device nodes (opening
+# them is what the rules guard) and may use the devices config.md "Default
+# Devices" requires the runtime to supply, plus its pseudo terminals.
+DEFAULT_ALLOWED_RULES = (
+    DeviceRule(True, "c", None, None, "m"),
+    DeviceRule(True, "b", None, None, "m"),
+    DeviceRule(True, "c", 1, 3, ALL_ACCESS),    # /dev/null
+    DeviceRule(True, "c", 1, 5, ALL_ACCESS),    # /dev/zero
+    DeviceRule(True, "c", 1, 7, ALL_ACCESS),    # /dev/full
+    DeviceRule(True, "c", 1, 8, ALL_ACCESS),    # /dev/random
+    DeviceRule(True, "c", 1, 9, ALL_ACCESS),    # /dev/urandom
+    DeviceRule(True, "c", 5, 0, ALL_ACCESS),    # /dev/tty
+    DeviceRule(True, "c", 5, 1, ALL_ACCESS),    # /dev/console
+    DeviceRule(True, "c", 5, 2, ALL_ACCESS),    # /dev/ptmx
+    DeviceRule(True, "c", 136, None, ALL_ACCESS),  # /dev/pts/*
+)
+
+
 def v1_writes(rules):
     """Writes to the v1 devices controller for normalised ``rules``."""
     writes = [Write("devices", "devices.deny", "a", field("devices"))]

@@ -196,9 +196,15 @@ class CgroupManager(object):
                                                                              filename))
 
     # -- apply ------------------------------------------------------------
-    def apply(self, resources):
-        """Write ``linux.resources`` (a dict, None or {}) to the control files."""
-        plan = translate(resources, self._locate, self._read_memory_limit)
+    def apply(self, resources, default_devices=True):
+        """Write ``linux.resources`` (a dict, None or {}) to the control files.
+
+        Device access is always restricted to the config's rules plus the
+        default devices (like runc) unless ``default_devices`` is False, in
+        which case device rules are written only if the config has some
+        (for updating a running container's other limits).
+        """
+        plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
         v2 = self._v2()
         needed = plan.v2_controllers()
         if needed:

@@ -60,16 +60,36 @@ def _unified_writes(unified):
     return writes
 
 
-def translate(resources, locate, read_memory_limit=lambda: None):
+def _device_plan(plan, resources, locate, default_devices):
+    configured = resources.get("devices")
+    if configured is None and not default_devices:
+        return
+    rules = devices.normalize_rules(configured if configured is not None else [])
+    if default_devices:
+        rules += list(devices.DEFAULT_ALLOWED_RULES)
+    try:
+        plan.device_flavor = locate("devices", "devices", field("devices"))
+    except UnsupportedError:
+        if configured is not None:
+            raise
+        return  # only the defaults were asked for, and nothing can enforce them
+    plan.device_rules = rules
+    if plan.device_flavor == V1:
+        plan.add(V1, devices.v1_writes(rules))
+
+
+def translate(resources, locate, read_memory_limit=lambda: None, default_devices=False):
     """Plan the writes for ``resources`` (the linux.resources object).
 
     ``locate(v1_name, v2_name, where)`` returns V1 or V2 for the hierarchy
     that has the controller, or raises UnsupportedError naming it;
     ``read_memory_limit()`` returns the current v1 memory limit (or None).
+    With ``default_devices`` the device rules are always set, the config's
+    (if any) followed by devices.DEFAULT_ALLOWED_RULES, as runc does.
     """
     plan = ResourcePlan()
-    if not resources:
-        return plan
+    if resources is None:
+        resources = {}
     if not isinstance(resources, dict):
         raise SpecError(field(), "must be an object")
 
@@ -111,11 +131,7 @@ def translate(resources, locate, read_memory_limit=lambda: None):
         else:
             plan.add(V2, v2.hugetlb(huge))
 
-    if resources.get("devices") is not None:
-        plan.device_rules = devices.normalize_rules(resources["devices"])
-        plan.device_flavor = locate("devices", "devices", field("devices"))
-        if plan.device_flavor == V1:
-            plan.add(V1, devices.v1_writes(plan.device_rules))
+    _device_plan(plan, resources, locate, default_devices)
 
     network = section(resources, "network")
     if network:
