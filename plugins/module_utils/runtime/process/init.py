@@ -15,6 +15,9 @@ so it needs no code on disk. Create phase, in order:
 4. pivot_root, masked/read-only paths, hostname, sysctl, resolve the program
    with the container's PATH, chdir to process.cwd; report "created".
 
+Everything the init uses is imported at the top of this file: after
+pivot_root the runtime's own files are out of reach.
+
 Then it waits on a listening unix socket in the container's state directory
 for `start`. Start phase: run the startContainer hooks, apply rlimits, oom
 score, no_new_privs, close every inherited fd, switch user and capabilities,
@@ -31,9 +34,11 @@ __metaclass__ = type
 
 import os
 import signal
+import subprocess  # noqa: F401 -- hooks run after pivot_root, when imports no longer work
 
-from .. import hooks, namespaces
+from .. import hooks, namespaces, security
 from ..errors import RuntimeFailure
+from ..rootfs import setup as rootfs
 from ..syscalls import consts as C
 from ..syscalls import real
 from . import sync
@@ -77,7 +82,6 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    from ..rootfs import setup as rootfs
     rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
@@ -96,7 +100,6 @@ def _create_phase(ctx, sock):
 
 
 def _apply_uts_and_sysctl(config):
-    from .. import security
     if config.get("hostname"):
         security.set_hostname(config["hostname"])
     if config.get("domainname"):
@@ -154,7 +157,6 @@ def _read_all(conn):
 
 
 def _start_phase(ctx, conn, program, state_json):
-    from .. import security
     config = ctx.config
     process = config["process"]
     hooks.run_phase(config, "startContainer", state_json)

@@ -72,7 +72,7 @@ def spawn(ctx, container_dir_fd):
     sys.stderr.flush()
     monitor_pid = os.fork()
     if monitor_pid == 0:
-        _monitor_child(ctx, parent_sock, child_sock, listener, python, script)
+        _monitor_child(ctx, container_dir_fd, parent_sock, child_sock, listener, python, script)
     child_sock.close()
     listener.close()
     try:
@@ -90,9 +90,13 @@ def _max_fd():
         return os.sysconf("SC_OPEN_MAX")
 
 
-def _monitor_child(ctx, parent_sock, child_sock, listener, python, script):
+def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, script):
     """In the forked monitor: fork the init, then become monitor.py. Never returns."""
     try:
+        # The fd holds create's flock on the container directory; a flock
+        # belongs to the open file description, so a copy kept by the
+        # monitor or the init would keep the container locked forever.
+        os.close(lock_fd)
         parent_sock.close()
         os.setsid()
         own_pidns = namespaces.enter_pid_namespace(ctx.config)
