@@ -164,7 +164,7 @@ def _cleanup(ctx, busybox_rootfs):
     monitors = _monitor_pids(runtime)
     for container_id in reversed(runtime.ids):
         try:
-            runtime.delete(container_id, force=True, timeout=15)
+            runtime.delete(container_id, force=True)
         except subprocess.TimeoutExpired:
             problems.append("delete --force %s timed out" % container_id)
     # Container processes that survived delete --force.

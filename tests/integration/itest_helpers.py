@@ -27,7 +27,7 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 
 # Every CLI call gets a timeout so a hung runtime fails the test instead of
 # hanging the suite.
-CMD_TIMEOUT = 30
+CMD_TIMEOUT = float(os.environ.get("OCI_TEST_CMD_TIMEOUT") or 30)
 POLL_INTERVAL = 0.02
 
 DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
@@ -165,8 +165,11 @@ def base_config(args, rootfs, cgroups_path=None, readonly=True):
             "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                     "TERM=xterm"],
             "cwd": "/",
+            # No ambient set: capabilities(7) lets a capability be ambient
+            # only when it is also inheritable (runc's spec template lists
+            # ambient without inheritable and runc silently drops them).
             "capabilities": {key: list(DEFAULT_CAPS) for key in
-                             ("bounding", "effective", "permitted", "ambient")},
+                             ("bounding", "effective", "permitted")},
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
             "noNewPrivileges": True,
         },

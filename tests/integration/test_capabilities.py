@@ -55,6 +55,7 @@ def test_default_caps_are_small(oci):
     caps = container_caps(oci, oci.config(["cat", "/proc/self/status"]))
     assert caps["CapBnd"] == H.cap_mask(H.DEFAULT_CAPS)
     assert caps["CapEff"] == H.cap_mask(H.DEFAULT_CAPS)
+    assert caps["CapAmb"] == 0
 
 
 def test_missing_capability_denies_operation(oci):

@@ -163,3 +163,18 @@ def test_kill_without_all_leaves_children_without_pid_ns(oci):
     oci.rt.kill(cid, "KILL").check()
     H.wait_for(lambda: not H.pid_alive(init), what="init to die")
     assert H.pid_alive(child)
+
+
+def test_delete_kills_leftovers_without_pid_ns(oci):
+    # With the host's pid namespace the init's children outlive it; delete
+    # of the stopped container must still leave no process and no cgroup.
+    config = oci.config(["sh", "-c", "sleep 30 & echo $! > /out/child; wait"])
+    H.remove_namespace(config, "pid")
+    cid, init = started(oci, config)
+    child = int(H.wait_file(oci.out_file("child")))
+    os.kill(init, 9)
+    oci.rt.wait_status(cid, "stopped")
+    assert H.pid_alive(child)
+    oci.rt.delete(cid).check()
+    H.wait_for(lambda: not H.pid_alive(child), timeout=5, what="leftover child to be killed")
+    assert H.cgroup_dirs_under(config["linux"]["cgroupsPath"]) == {}
