@@ -47,7 +47,9 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
         state = root.load(container_id)
         if state.get("cgroup"):
             from .. import cgroups
-            cgroups.CgroupManager.from_dict(state["cgroup"]).destroy()
+            manager = cgroups.CgroupManager.from_dict(state["cgroup"])
+            _kill_leftovers(manager, timeout)
+            manager.destroy()
         root.remove(container_id)
     finally:
         lock.release()
@@ -74,6 +76,25 @@ def _wait_for_exit(state, timeout, warn):
                 raise RuntimeFailure("container process %d did not exit after SIGKILL" % pid)
             time.sleep(0.002)
         _reap_if_child(pid)
+
+
+def _kill_leftovers(manager, timeout):
+    """SIGKILL what is still in the cgroup once the init is gone.
+
+    Without a pid namespace of its own, a container's children outlive its
+    init (with one, the kernel kills them when the init dies); they are
+    part of what create made, so delete removes them, as runc does.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = manager.pids()
+        if not pids:
+            return
+        for pid in pids:
+            _kill_quietly(pid)
+        if time.monotonic() > deadline:
+            raise RuntimeFailure("processes %s of the container survive SIGKILL" % sorted(pids))
+        time.sleep(0.005)
 
 
 def _reap_if_child(pid):

@@ -87,8 +87,9 @@ def _create_phase(ctx, sock):
     msg = sync.recv(sock, expect="continue", what="runtime")
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
     rootfs.pivot_root(ctx.rootfs)
-    rootfs.finalize_rootfs(config)
+    # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
+    rootfs.finalize_rootfs(config)
     process = config["process"]
     program = find_program(process["args"][0], process.get("env") or [])
     cwd = process.get("cwd") or "/"

@@ -62,7 +62,9 @@ def consistency_problems(caps):
         # capset(2): EPERM if the new effective set is not a subset of the new permitted set.
         problems.append("process.capabilities.effective: %s is not in the permitted set"
                         % capability_name(number))
-    problems.extend(caps.ambient_problems())
+    # Ambient capabilities outside permitted+inheritable are not an error:
+    # the kernel cannot raise them, and runc (whose default spec long listed
+    # ambient caps without inheritable ones) skips them; so do we.
     return problems
 
 
@@ -148,7 +150,7 @@ def apply_identity(process_cfg, syscalls=None, caps=None, proc_root="/proc"):
             raise SecurityError("process.capabilities.ambient: PR_CAP_AMBIENT_CLEAR_ALL failed: %s%s"
                                 % (exc, " (ambient capabilities need Linux 4.3+)"
                                    if exc.errno == errno.EINVAL else ""))
-    for number in numbers_in(caps.ambient):
+    for number in numbers_in(caps.ambient & caps.permitted & caps.inheritable):
         _step("raising %s in the ambient set (PR_CAP_AMBIENT_RAISE)" % capability_name(number),
               "process.capabilities.ambient", syscalls.prctl,
               C.PR_CAP_AMBIENT, C.PR_CAP_AMBIENT_RAISE, number, 0, 0)
