@@ -11,12 +11,11 @@ The allowed alphabet is the one runc and crun accept.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 from .errors import InvalidIDError
 
 MAX_ID_LENGTH = 1024
-_ID_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.+-]*\Z")
+_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_REST = _FIRST | frozenset("_.+-")
 
 
 def validate_id(container_id):
@@ -26,7 +25,8 @@ def validate_id(container_id):
     if len(container_id) > MAX_ID_LENGTH:
         raise InvalidIDError("invalid container id %r...: longer than %d characters"
                              % (container_id[:32], MAX_ID_LENGTH))
-    if not _ID_RE.match(container_id) or ".." in container_id:
+    if (container_id[0] not in _FIRST or not _REST.issuperset(container_id)
+            or ".." in container_id):
         raise InvalidIDError(
             "invalid container id %r: use letters, digits and _ . + -, starting "
             "with a letter or digit, without '..'" % (container_id,))

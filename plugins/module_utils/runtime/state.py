@@ -19,7 +19,6 @@ __metaclass__ = type
 
 import errno
 import os
-import shutil
 import stat
 import time
 
@@ -123,6 +122,7 @@ class StateRoot(object):
         stateio.write_json(self.container_dir(state["id"]), state)
 
     def remove(self, container_id):
+        import shutil
         shutil.rmtree(self.container_dir(container_id), ignore_errors=True)
 
 

@@ -10,7 +10,6 @@ also appended to that file, as logrus-style text or as JSON lines
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
 import sys
 import time
@@ -33,10 +32,11 @@ class Logger(object):
         if not self.path:
             return
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        from ..standalone.jsonlite import dumps
         if self.format == "json":
-            line = json.dumps({"level": level, "msg": msg, "time": now})
+            line = dumps({"level": level, "msg": msg, "time": now})
         else:
-            line = 'time="%s" level=%s msg=%s' % (now, level, json.dumps(msg))
+            line = 'time="%s" level=%s msg=%s' % (now, level, dumps(msg))
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:

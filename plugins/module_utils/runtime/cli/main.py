@@ -10,7 +10,6 @@ Each command imports only what it needs: `state` and `list` stay cheap.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
 import sys
 
@@ -77,7 +76,7 @@ def cmd_list(root, flags, positionals, log):
     if flags.get("quiet"):
         sys.stdout.write("".join(item["id"] + "\n" for item in items))
     elif fmt == "json":
-        _print_json(items, indent=None)
+        _print_json(items)
     elif fmt == "table":
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         for item in items:
@@ -140,6 +139,7 @@ def cmd_spec(root, flags, positionals, log):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as e:
         raise RuntimeFailure("cannot write %s: %s" % (path, e.strerror))
+    import json
     with os.fdopen(fd, "w") as f:
         json.dump(default_config(), f, indent="\t")
         f.write("\n")
@@ -164,8 +164,9 @@ def _preserve_fds(flags):
     return count
 
 
-def _print_json(obj, indent=2):
-    sys.stdout.write(json.dumps(obj, indent=indent) + "\n")
+def _print_json(obj):
+    from ..standalone import jsonlite
+    sys.stdout.write(jsonlite.dumps(obj) + "\n")
 
 
 COMMANDS = {

@@ -34,7 +34,6 @@ __metaclass__ = type
 
 import os
 import signal
-import subprocess  # noqa: F401 -- hooks run after pivot_root, when imports no longer work
 
 from .. import hooks, namespaces, security
 from ..errors import RuntimeFailure

@@ -19,14 +19,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import hashlib
 import os
-import shutil
-import tempfile
 
 _STANDALONE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "standalone")
-FILES = ("monitor.py", "stateio.py", "hookexec.py")
+FILES = ("monitor.py", "stateio.py", "hookexec.py", "jsonlite.py")
 _cache = {}
+
+
+def _sha256():
+    # The builtin module avoids loading OpenSSL (hashlib) on every create.
+    try:
+        from _sha256 import sha256
+    except ImportError:
+        from hashlib import sha256
+    return sha256()
 
 
 def _sources():
@@ -42,7 +48,7 @@ def _sources():
 def monitor_script(state_root):
     """Return the path of monitor.py inside the installed copy, installing it if needed."""
     sources = _sources()
-    digest = hashlib.sha256()
+    digest = _sha256()
     for name in FILES:
         digest.update(name.encode() + b"\0" + sources[name] + b"\0")
     libexec = os.path.join(state_root, ".libexec")
@@ -55,6 +61,8 @@ def monitor_script(state_root):
     except OSError as e:
         if e.errno != errno.EEXIST:
             raise
+    import shutil
+    import tempfile
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=libexec)
     try:
         for name in FILES:

@@ -64,6 +64,10 @@ def start_listener(container_dir_fd):
 
 def spawn(ctx, container_dir_fd):
     """Fork the monitor and the init; return (sync socket, monitor pid, init pid)."""
+    if ctx.config.get("hooks"):
+        # The init runs hooks after pivot_root, when the runtime's files (and
+        # the standard library) are out of reach: import what they need now.
+        import subprocess  # noqa: F401
     script = libexec.monitor_script(ctx.state_root)
     python = python_interpreter()
     listener = start_listener(container_dir_fd)

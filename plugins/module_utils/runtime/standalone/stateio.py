@@ -19,8 +19,12 @@ __metaclass__ = type
 
 import errno
 import fcntl
-import json
 import os
+
+try:  # inside the package
+    from . import jsonlite
+except ImportError:  # the monitor's copy, imported as a top-level module
+    import jsonlite
 
 STATE_FILE = "state.json"
 
@@ -32,12 +36,12 @@ def read_json(dir_fd_or_path):
     else:
         fd = os.open(os.path.join(dir_fd_or_path, STATE_FILE), os.O_RDONLY | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as f:
-        return json.loads(f.read().decode("utf-8"))
+        return jsonlite.loads(f.read().decode("utf-8"))
 
 
 def write_json(dir_path, data, name=STATE_FILE, mode=0o600):
     """Atomically replace ``dir_path/name`` with ``data`` as JSON."""
-    payload = json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    payload = jsonlite.dumps(data).encode("utf-8") + b"\n"
     tmp = os.path.join(dir_path, ".%s.%d.tmp" % (name, os.getpid()))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
     try:

@@ -11,9 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ctypes
-import ctypes.util
 import os
-import platform
 import struct
 
 from ..errors import SyscallError
@@ -26,6 +24,18 @@ _SYSCALL_NUMBERS = {
     "aarch64": {"pivot_root": 41, "openat2": 437, "close_range": 436,
                 "pidfd_open": 434, "pidfd_send_signal": 424},
 }
+
+
+_MACHINE = os.uname().machine
+
+
+def _load_libc():
+    """libc by its soname; ctypes.util.find_library may run ldconfig -p, costing milliseconds."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        from ctypes.util import find_library
+        return ctypes.CDLL(find_library("c"), use_errno=True)
 
 
 class _CapHeader(ctypes.Structure):
@@ -41,8 +51,8 @@ class LinuxSyscalls(object):
     """The real kernel. Use syscalls.real() rather than instantiating."""
 
     def __init__(self):
-        self._libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        self._nr = _SYSCALL_NUMBERS.get(platform.machine(), {})
+        self._libc = _load_libc()
+        self._nr = _SYSCALL_NUMBERS.get(_MACHINE, {})
         libc = self._libc
         libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                ctypes.c_ulong, ctypes.c_char_p]
@@ -74,7 +84,7 @@ class LinuxSyscalls(object):
         nr = self._nr.get(name)
         if nr is None:
             raise SyscallError(name, 38, "no syscall number for %s on %s"
-                               % (name, platform.machine()))
+                               % (name, _MACHINE))
         return self._check(self._libc.syscall(nr, *args), name)
 
     # -- mounts ----------------------------------------------------------
@@ -179,9 +189,9 @@ class LinuxSyscalls(object):
         """bpf(2) with ``attr`` the bytes of a union bpf_attr; returns the
         result (a new fd for BPF_PROG_LOAD). Pointers inside ``attr`` must
         stay valid for the call (the caller owns those buffers)."""
-        nr = self._BPF_NR.get(platform.machine())
+        nr = self._BPF_NR.get(_MACHINE)
         if nr is None:
-            raise SyscallError("bpf", 38, "no syscall number for bpf on %s" % platform.machine())
+            raise SyscallError("bpf", 38, "no syscall number for bpf on %s" % _MACHINE)
         raw = bytes(attr)
         buf = ctypes.create_string_buffer(raw, len(raw))
         return self._check(self._libc.syscall(nr, ctypes.c_int(cmd), buf, ctypes.c_uint(len(raw))),
