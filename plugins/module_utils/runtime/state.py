@@ -122,8 +122,27 @@ class StateRoot(object):
         stateio.write_json(self.container_dir(state["id"]), state)
 
     def remove(self, container_id):
-        import shutil
-        shutil.rmtree(self.container_dir(container_id), ignore_errors=True)
+        remove_tree(self.container_dir(container_id))
+
+
+def remove_tree(path):
+    """rm -rf of a container directory (a few files); shutil would import lzma and bz2."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 def spec_state(state, status=None):
