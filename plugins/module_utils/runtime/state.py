@@ -20,21 +20,13 @@ __metaclass__ = type
 import errno
 import os
 import stat
-import time
 
 from .errors import ContainerExists, ContainerNotFound, StateError
 from .ids import validate_id
 from .standalone import stateio
-from .standalone.stateio import DirLock
+from .standalone.stateio import DirLock, spec_state, timestamp  # noqa: F401 (re-exported)
 
 DEFAULT_STATE_ROOT = "/run/opencontainer/containers"
-SPEC_FIELDS = ("ociVersion", "id", "status", "pid", "bundle", "annotations")
-
-
-def timestamp(now=None):
-    """RFC 3339 UTC time with nanoseconds, as runc prints ``created``."""
-    now = time.time() if now is None else now
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (".%09dZ" % int((now % 1) * 1e9))
 
 
 class StateRoot(object):
@@ -143,14 +135,3 @@ def remove_tree(path):
         os.rmdir(path)
     except OSError:
         pass
-
-
-def spec_state(state, status=None):
-    """The runtime-spec state object of a stored state (for `state` and hooks)."""
-    out = dict((k, state[k]) for k in SPEC_FIELDS if k in state)
-    if status is not None:
-        out["status"] = status
-    if out.get("status") in ("stopped", "creating") and not out.get("pid"):
-        out.pop("pid", None)
-    out.setdefault("annotations", {})
-    return out

@@ -34,12 +34,6 @@ def _decode_status(status):
     return os.WEXITSTATUS(status), None
 
 
-def _timestamp():
-    import time
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (".%09dZ" % int((now % 1) * 1e9))
-
-
 # signal(7): the numbering shared by x86_64 and aarch64. A table, because
 # the signal module imports enum, which costs more than the rest of the exit
 # path together.
@@ -53,15 +47,6 @@ def _signal_name(sig):
     if 1 <= sig <= len(_SIGNAL_NAMES):
         return "SIG" + _SIGNAL_NAMES[sig - 1]
     return "SIG%d" % sig
-
-
-def spec_state(state):
-    """The runtime-spec state object (what hooks get on stdin)."""
-    out = {}
-    for key in ("ociVersion", "id", "status", "pid", "bundle", "annotations"):
-        if key in state:
-            out[key] = state[key]
-    return out
 
 
 def record_exit(container_dir, dir_fd, init_pid, code, sig):
@@ -80,7 +65,7 @@ def record_exit(container_dir, dir_fd, init_pid, code, sig):
         state["status"] = "stopped"
         state["exit_code"] = code
         state["exit_signal"] = _signal_name(sig) if sig else None
-        state["finished"] = _timestamp()
+        state["finished"] = stateio.timestamp()
         stateio.write_json(container_dir, state)
         return state
     finally:
@@ -97,7 +82,7 @@ def run_on_stop_handlers(container_dir, dir_fd, state):
         return
     errors = []
     import jsonlite
-    payload = jsonlite.dumps(spec_state(state)).encode("utf-8")
+    payload = jsonlite.dumps(stateio.spec_state(state)).encode("utf-8")
     for index, hook in enumerate(jsonlite.loads(raw)):
         try:
             hookexec.run_hook(hook, payload)

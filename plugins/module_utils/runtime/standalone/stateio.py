@@ -29,6 +29,27 @@ except ImportError:  # the monitor's copy, imported as a top-level module
 STATE_FILE = "state.json"
 
 
+SPEC_FIELDS = ("ociVersion", "id", "status", "pid", "bundle", "annotations")
+
+
+def timestamp(now=None):
+    """RFC 3339 UTC time with nanoseconds, as runc prints ``created``."""
+    import time
+    now = time.time() if now is None else now
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (".%09dZ" % int((now % 1) * 1e9))
+
+
+def spec_state(state, status=None):
+    """The runtime-spec state object of a stored state (for `state` and hooks)."""
+    out = dict((k, state[k]) for k in SPEC_FIELDS if k in state)
+    if status is not None:
+        out["status"] = status
+    if out.get("status") in ("stopped", "creating") and not out.get("pid"):
+        out.pop("pid", None)
+    out.setdefault("annotations", {})
+    return out
+
+
 def read_json(dir_fd_or_path):
     """Load state.json from a container directory (a path or a dir fd)."""
     if isinstance(dir_fd_or_path, int):
