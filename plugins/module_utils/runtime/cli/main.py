@@ -126,7 +126,8 @@ def cmd_delete(root, flags, positionals, log):
 def cmd_run(root, flags, positionals, log):
     _refuse_console_socket(flags)
     from .run import run
-    return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log)
+    return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log,
+               preserve_fds=_preserve_fds(flags))
 
 
 def cmd_spec(root, flags, positionals, log):

@@ -24,10 +24,9 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
              signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH)
 
 
-def run(root, container_id, bundle, flags, log):
-    from .main import _preserve_fds
+def run(root, container_id, bundle, flags, log, preserve_fds=0):
     state = create(root, container_id, bundle, pid_file=flags.get("pid-file"),
-                   preserve_fds=_preserve_fds(flags), warn=log.warn)
+                   preserve_fds=preserve_fds, warn=log.warn)
     try:
         start(root, container_id, warn=log.warn)
     except BaseException:

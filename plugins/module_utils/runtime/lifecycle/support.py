@@ -15,7 +15,7 @@ import json
 from .. import namespaces
 from ..errors import SpecError, UnsupportedError
 
-ON_STOP_ANNOTATION = "org.opencontainer.runtime.on-stop"
+from ..standalone.monitor import ON_STOP_ANNOTATION
 
 
 def check_supported(config):

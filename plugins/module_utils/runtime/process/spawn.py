@@ -25,7 +25,7 @@ import os
 import socket
 import sys
 
-from .. import namespaces
+from .. import namespaces, security
 from . import libexec, sync
 from .init import init_main
 
@@ -87,13 +87,6 @@ def spawn(ctx, container_dir_fd):
     return parent_sock, monitor_pid, msg["pid"]
 
 
-def _max_fd():
-    try:
-        return max(int(n) for n in os.listdir("/proc/self/fd")) + 1
-    except (OSError, ValueError):
-        return os.sysconf("SC_OPEN_MAX")
-
-
 def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, script):
     """In the forked monitor: fork the init, then become monitor.py. Never returns."""
     try:
@@ -117,7 +110,7 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         # Fds the caller passed without close-on-exec would otherwise stay
         # open in the monitor for the container's lifetime (a caller's pipe
         # would never see EOF).
-        os.closerange(3, _max_fd())
+        security.close_inherited_fds()
         os.execv(python, [python, "-I", "-S", "-B", script, ctx.container_dir, str(init_pid)])
     except BaseException as e:
         try:
