@@ -37,13 +37,36 @@ COMMAND_FLAGS = {
     "delete": {"force": (False, ("f",))},
     "list": {"format": (True, ("f",)), "quiet": (False, ("q",))},
     "spec": {"bundle": (True, ("b",)), "rootless": (False, ())},
+    "update": {"memory": (True, ("m",)), "memory-swap": (True, ()), "memory-reservation": (True, ()),
+               "kernel-memory": (True, ()), "kernel-memory-tcp": (True, ()), "pids-limit": (True, ()),
+               "cpu-quota": (True, ()), "cpu-period": (True, ()), "cpu-shares": (True, ()),
+               "cpu-weight": (True, ()), "cpu-rt-period": (True, ()), "cpu-rt-runtime": (True, ()),
+               "cpuset-cpus": (True, ()), "cpuset-mems": (True, ()), "blkio-weight": (True, ()),
+               "resources": (True, ("r",))},
+    "pause": {},
+    "resume": {},
+    "ps": {"format": (True, ("f",))},
+    "events": {"stats": (False, ()), "interval": (True, ())},
+    "exec": {"detach": (False, ("d",)), "pid-file": (True, ()), "process": (True, ("p",)),
+             "env": (True, ("e",)), "cwd": (True, ()), "user": (True, ("u",)),
+             "additional-gids": (True, ("g",)), "cap": (True, ("c",)), "no-new-privs": (False, ()),
+             "tty": (False, ("t",)), "console-socket": (True, ()), "preserve-fds": (True, ()),
+             "apparmor": (True, ()), "process-label": (True, ())},
 }
+
+# Flags that may be given several times; their value is the list of values.
+REPEATABLE = ("env", "additional-gids", "cap")
+# Commands whose flags end at the first positional: after the id comes the
+# process's own argv (`exec ID sh -c ...`: -c is sh's, not --cap), as in runc.
+ARGV_AFTER_ID = ("exec", "ps")
 
 # command -> (minimum, maximum) positional arguments, and their names for messages
 POSITIONALS = {
     "create": (1, 1, "container id"), "run": (1, 1, "container id"), "start": (1, 1, "container id"),
     "state": (1, 1, "container id"), "kill": (1, 2, "container id"), "delete": (1, 1, "container id"),
-    "list": (0, 0, ""), "spec": (0, 0, ""),
+    "list": (0, 0, ""), "spec": (0, 0, ""), "exec": (1, None, "container id"),
+    "update": (1, 1, "container id"), "pause": (1, 1, "container id"), "resume": (1, 1, "container id"),
+    "ps": (1, None, "container id"), "events": (1, 1, "container id"),
 }
 
 
@@ -54,7 +77,7 @@ def _lookup(table, name):
     return None, None
 
 
-def _parse_flags(argv, table, stop_at_positional):
+def _parse_flags(argv, table, stop_at_positional, noun="global option"):
     flags, rest = {}, []
     i = 0
     while i < len(argv):
@@ -68,7 +91,7 @@ def _parse_flags(argv, table, stop_at_positional):
             key, takes_value = _lookup(table, name)
             if key is None:
                 if stop_at_positional:
-                    raise UsageError("unknown global option %s" % arg)
+                    raise UsageError("unknown %s %s" % (noun, arg))
                 raise UsageError("unknown option %s" % arg)
             if takes_value and not eq:
                 i += 1
@@ -77,7 +100,10 @@ def _parse_flags(argv, table, stop_at_positional):
                 value = argv[i]
             elif not takes_value:
                 value = True if not eq else value.lower() not in ("false", "0", "no")
-            flags[key] = value
+            if key in REPEATABLE:
+                flags.setdefault(key, []).append(value)
+            else:
+                flags[key] = value
         else:
             if stop_at_positional:
                 rest.extend(argv[i:])
@@ -95,10 +121,10 @@ def parse(argv):
     command = rest[0]
     if command not in COMMAND_FLAGS:
         raise UsageError("unknown command %r" % command)
-    flags, positionals = _parse_flags(rest[1:], COMMAND_FLAGS[command], stop_at_positional=False)
+    flags, positionals = _parse_flags(rest[1:], COMMAND_FLAGS[command], command in ARGV_AFTER_ID, "option")
     low, high, what = POSITIONALS[command]
     if len(positionals) < low:
         raise UsageError("%s: missing %s" % (command, what))
-    if len(positionals) > high:
+    if high is not None and len(positionals) > high:
         raise UsageError("%s: unexpected argument %r" % (command, positionals[high]))
     return global_flags, command, flags, positionals

@@ -30,6 +30,8 @@ commands:
   delete [--force] ID                   remove a stopped container (--force: any)
   list [--format table|json] [--quiet]  list containers
   spec [--bundle B]                     write a default config.json
+  exec [--detach] [--pid-file F] [--process P.json | --env K=V --cwd D --user U[:G] --cap C
+       --no-new-privs] ID [ARGS...]     run one more process in a running container
 """
 
 
@@ -147,6 +149,11 @@ def cmd_spec(root, flags, positionals, log):
     return 0
 
 
+def cmd_exec(root, flags, positionals, log):
+    from .exec_cmd import cmd_exec as run_exec
+    return run_exec(root, flags, positionals, log)
+
+
 def _refuse_console_socket(flags):
     if flags.get("console-socket"):
         raise RuntimeFailure("--console-socket: terminals are not supported by this runtime yet")
@@ -173,4 +180,5 @@ def _print_json(obj):
 COMMANDS = {
     "state": cmd_state, "list": cmd_list, "create": cmd_create, "start": cmd_start,
     "kill": cmd_kill, "delete": cmd_delete, "run": cmd_run, "spec": cmd_spec,
+    "exec": cmd_exec,
 }

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`oci-runtime exec`: runc's exec command line on top of lifecycle/exec.py.
+
+Two ways to say what to run, as with runc: ``--process P.json`` (a process
+object, the schema of config.json's ``process``), or the command after the
+id plus flags that adjust a copy of the container's own process: ``--env``
+adds variables, ``--cap`` adds a capability to the bounding, effective and
+permitted sets (and ambient when the container has inheritable ones),
+``--user UID[:GID]``, ``--additional-gids``, ``--cwd``, ``--no-new-privs``.
+
+In the foreground the command exits with the process's exit code and
+forwards the signals it gets to it (as `run` does); with ``--detach`` it
+exits 0 as soon as the process has exec'd.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import json
+import signal
+
+from ..errors import RuntimeFailure, UnsupportedError
+from .args import UsageError
+from .run import FORWARDED
+
+_ADJUSTING = ("env", "cwd", "user", "additional-gids", "cap", "no-new-privs")
+
+
+def cmd_exec(root, flags, positionals, log):
+    from ..lifecycle.exec import start_exec
+    from ..state import StateRoot
+    from .main import _preserve_fds
+    container_id, argv = positionals[0], positionals[1:]
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    if flags.get("tty") or flags.get("console-socket"):
+        raise UnsupportedError("exec --tty/--console-socket: terminals are not supported by this runtime yet")
+    if flags.get("apparmor") or flags.get("process-label"):
+        raise UnsupportedError("exec --apparmor/--process-label: LSM labels are not supported by this runtime yet")
+    if flags.get("process"):
+        process = process_from_file(flags, argv)
+    else:
+        if not argv:
+            raise UsageError("exec: missing the command to run (or --process FILE)")
+        base = (StateRoot(root).load(container_id).get("config") or {}).get("process") or {}
+        process = process_from_flags(flags, argv, base)
+    handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
+                        pid_file=flags.get("pid-file"))
+    if flags.get("detach"):
+        return 0
+
+    def forward(signum, _frame):
+        handle.kill(signum)
+
+    previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
+    try:
+        return handle.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def process_from_file(flags, argv):
+    """The process object of --process; other process flags and a command conflict with it."""
+    given = [name for name in _ADJUSTING if flags.get(name)]
+    if given or argv:
+        raise UsageError("exec: --process cannot be combined with %s" % (
+            ", ".join("--" + name for name in given) if given else "a command"))
+    path = flags["process"]
+    try:
+        with open(path) as handle:
+            process = json.load(handle)
+    except (IOError, OSError) as e:
+        raise RuntimeFailure("--process: cannot read %s: %s" % (path, e.strerror))
+    except ValueError as e:
+        raise RuntimeFailure("--process: %s is not valid JSON: %s" % (path, e))
+    if not isinstance(process, dict):
+        raise RuntimeFailure("--process: %s must hold a JSON object (a config.json \"process\")" % path)
+    return process
+
+
+def process_from_flags(flags, argv, base):
+    """A copy of the container's process ``base`` running ``argv``, adjusted by the flags."""
+    process = copy.deepcopy(base)
+    process["args"] = list(argv)
+    process["terminal"] = False
+    for key in ("consoleSize", "commandLine"):
+        process.pop(key, None)
+    if flags.get("env"):
+        process["env"] = list(process.get("env") or []) + [_env_entry(e) for e in flags["env"]]
+    if flags.get("cwd"):
+        process["cwd"] = flags["cwd"]
+    user = dict(process.get("user") or {"uid": 0, "gid": 0})
+    if flags.get("user"):
+        user.update(parse_user(flags["user"]))
+    if flags.get("additional-gids"):
+        user["additionalGids"] = list(user.get("additionalGids") or []) + [
+            _number(g, "--additional-gids") for g in flags["additional-gids"]]
+    process["user"] = user
+    if flags.get("cap"):
+        caps = dict((k, list(v)) for k, v in (process.get("capabilities") or {}).items())
+        sets = ["bounding", "effective", "permitted"]
+        # capabilities(7): an ambient capability must also be inheritable; runc
+        # adds --cap to ambient only when the container has inheritable ones.
+        if caps.get("inheritable"):
+            sets += ["inheritable", "ambient"]
+        for name in flags["cap"]:
+            name = name.upper() if name.upper().startswith("CAP_") else "CAP_" + name.upper()
+            for set_name in sets:
+                if name not in caps.setdefault(set_name, []):
+                    caps[set_name].append(name)
+        process["capabilities"] = caps
+    if flags.get("no-new-privs"):
+        process["noNewPrivileges"] = True
+    return process
+
+
+def parse_user(text):
+    """--user UID[:GID] (numbers: names would need the container's /etc/passwd)."""
+    uid, sep, gid = str(text).partition(":")
+    out = {"uid": _number(uid, "--user")}
+    if sep:
+        out["gid"] = _number(gid, "--user")
+    return out
+
+
+def _number(text, flag):
+    text = str(text).strip()
+    if not text.isdigit() or int(text) > 2 ** 32 - 2:
+        raise UsageError("%s: %r is not a numeric id (0 to 4294967294)" % (flag, text))
+    return int(text)
+
+
+def _env_entry(text):
+    if "=" not in text or text.startswith("="):
+        raise UsageError("--env: %r is not KEY=VALUE" % (text,))
+    return text

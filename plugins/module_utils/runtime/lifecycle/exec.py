@@ -1,0 +1,287 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""exec: run one more process in a running container.
+
+runtime.md lets a runtime start further processes in a container; the
+process object has the schema of config.json's ``process`` (fields left out
+default to the container's own process, as runc does). The new process joins
+every namespace of the container's init that differs from ours
+(/proc/PID/ns/*, namespaces(7)), its cgroup, and with the mount namespace its
+root (setns(2): joining a mount namespace sets root and cwd to its root).
+
+One fork, no double fork: setns(2) of CLONE_NEWPID changes only the pid
+namespace of the caller's *next children* (pid_namespaces(7)), so the caller
+enters it for one fork(2) and goes straight back, as spawn.py does for the
+monitor. The process is then in the container's pid namespace and still the
+caller's own child, so wait(2) gives its exit status: no subreaper, no
+zombies, no process-wide setting changed in the caller (an Ansible module).
+
+The child reports a failure before execve(2) over a close-on-exec
+socketpair; EOF with no message means the exec succeeded (same contract as
+start). The container lock is held only while the child sets itself up, so a
+concurrent delete either finds the process in the cgroup or refuses nothing
+half-joined; it is released before the process runs, so execs run in parallel.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+from .. import namespaces
+from ..errors import RuntimeFailure, SpecError, StatusError, UnsupportedError
+from ..process import sync
+from ..spec.checks_process import validate_process
+from ..standalone.stateio import process_alive
+from ..state import StateRoot
+from ..status import RUNNING, STOPPED, live_status
+from ..syscalls import consts as C
+from ..syscalls import real
+from .create import write_pid_file
+from .support import check_supported
+
+# /proc/PID/ns entries joined, in the order the child enters them: the mount
+# namespace last, since it takes the host's /proc and cgroupfs out of reach
+# (the namespace fds are opened before). The pid namespace is the parent's job.
+JOINED = ("ipc", "uts", "net", "cgroup", "mnt")
+
+# Fields of the container's own process that an exec process without them
+# inherits (runc: env, cwd, user, capabilities, rlimits, no_new_privs, LSM labels).
+INHERITED = ("env", "cwd", "user", "capabilities", "rlimits", "noNewPrivileges",
+             "oomScoreAdj", "apparmorProfile", "selinuxLabel")
+
+
+class ExecTimeout(RuntimeFailure):
+    """wait(timeout) ran out before the exec'd process exited."""
+
+
+def merge_process(container_process, process):
+    """The exec process: ``process`` validated, absent fields from the container's process."""
+    if process is None:
+        process = {}
+    validate_process(process, "process", for_create=False)
+    if not process.get("args"):
+        raise SpecError("process.args", "must be a non-empty list: the command to run in the container")
+    if process.get("terminal"):
+        raise UnsupportedError("process.terminal: exec with a terminal (--tty) is not supported by this "
+                               "runtime yet; set it to false")
+    merged = copy.deepcopy(process)
+    for key in INHERITED:
+        if key not in merged and key in (container_process or {}):
+            merged[key] = copy.deepcopy(container_process[key])
+    merged.setdefault("cwd", "/")
+    merged["terminal"] = False
+    check_supported({"process": merged})
+    return merged
+
+
+class ExecHandle(object):
+    """A started exec process; it is the caller's child until wait() reaps it."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.returncode = None
+
+    def poll(self):
+        """The exit code if the process has exited (and reap it), else None."""
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = exit_code(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        """Exit code (128+N when killed by signal N); ExecTimeout after ``timeout`` seconds."""
+        if self.returncode is not None:
+            return self.returncode
+        if timeout is not None and not _wait_exit(self.pid, timeout) and self.poll() is None:
+            raise ExecTimeout("exec process %d still runs after %ss" % (self.pid, timeout))
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = exit_code(status)
+        return self.returncode
+
+    def kill(self, sig=signal.SIGKILL):
+        # Not reaped yet, so the pid cannot have been reused: kill(2) hits our process.
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, sig)
+            except OSError:
+                pass
+
+
+def exit_code(status):
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def _wait_exit(pid, timeout):
+    """True once ``pid`` (our child) has exited, False after ``timeout``; does not reap."""
+    deadline = time.monotonic() + timeout
+    try:
+        pidfd = real().pidfd_open(pid)
+    except RuntimeFailure:
+        pidfd = None  # kernel < 5.3: poll
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if pidfd is not None:
+                # pidfd_open(2): the fd becomes readable when the process exits.
+                return bool(select.select([pidfd], [], [], max(left, 0))[0])
+            if _exited(pid) or left <= 0:
+                return _exited(pid)
+            time.sleep(min(0.01, left))
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _exited(pid):
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
+               pid_file=None):
+    """Start ``process`` in running container ``container_id``; return an ExecHandle."""
+    from ..process import execproc
+    if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
+        raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
+    store = StateRoot(root)
+    lock = store.lock(container_id)
+    opened = []
+    try:
+        state = store.load(container_id)
+        _require_running(container_id, live_status(state))
+        merged = merge_process((state.get("config") or {}).get("process"), process)
+        init_pid = state["pid"]
+        targets = _namespaces_to_join(init_pid, opened)
+        # The fds were opened after the state was read: if the pid is still the
+        # container's init now, they are its namespaces and not a reused pid's.
+        if not process_alive(init_pid, state.get("pid_start_time")):
+            _require_running(container_id, STOPPED)
+        pid_ns_fd = targets.pop("pid", None)
+        ctx = execproc.ExecContext(merged, targets, _cgroup(state), lock.fd,
+                                   (stdin, stdout, stderr), preserve_fds)
+        pid = _fork_child(ctx, pid_ns_fd)
+        if pid_file:
+            write_pid_file(pid_file, pid)
+        return ExecHandle(pid)
+    finally:
+        for fd in opened:
+            os.close(fd)
+        lock.release()
+
+
+def exec_process(root, container_id, process, **kw):
+    """start_exec, then wait: the process's exit code (128+N when killed by signal N)."""
+    timeout = kw.pop("timeout", None)
+    handle = start_exec(root, container_id, process, **kw)
+    try:
+        return handle.wait(timeout)
+    except BaseException:
+        handle.kill()
+        handle.wait()
+        raise
+
+
+def _require_running(container_id, status):
+    # runc refuses created (nothing runs yet), paused (a frozen cgroup would
+    # freeze the new process too) and stopped containers alike.
+    if status != RUNNING:
+        raise StatusError("container %s is not running (status: %s); exec needs a running container"
+                          % (container_id, status))
+
+
+def _namespaces_to_join(init_pid, opened):
+    """{proc ns name: fd} of the init's namespaces that are not ours (pid included)."""
+    targets = {}
+    for name in ("pid",) + JOINED:
+        theirs = "/proc/%d/ns/%s" % (init_pid, name)
+        try:
+            if os.stat(theirs).st_ino == os.stat("/proc/self/ns/%s" % name).st_ino:
+                continue
+        except OSError as e:
+            if name == "cgroup" and not os.path.exists("/proc/self/ns/cgroup"):
+                continue  # kernel < 4.6: no cgroup namespaces at all
+            raise StatusError("cannot inspect %s namespace of the container's init: %s" % (name, e.strerror))
+        fd = namespaces.open_namespace(theirs, name)
+        opened.append(fd)
+        targets[name] = fd
+    return targets
+
+
+def _cgroup(state):
+    if not state.get("cgroup"):
+        return None
+    from .. import cgroups
+    return cgroups.CgroupManager.from_dict(state["cgroup"])
+
+
+def _fork_child(ctx, pid_ns_fd):
+    """Fork the exec child (into the container's pid namespace); return its pid once it exec'd."""
+    from ..process import execproc
+    sc = real()
+    parent_sock, child_sock = sync.channel()
+    own_pidns = None
+    dumpable = None
+    try:
+        if pid_ns_fd is not None:
+            own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            sc.setns(pid_ns_fd, C.CLONE_NEWPID)
+        # Born non-dumpable: the child is visible in the container's pid namespace
+        # before it execs, and a dumpable child would let container processes open
+        # its /proc/PID/exe, the host's interpreter (CVE-2019-5736). execve(2)
+        # makes the user's program dumpable again.
+        dumpable = sc.prctl(C.PR_GET_DUMPABLE)
+        sc.prctl(C.PR_SET_DUMPABLE, 0)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
+            raise RuntimeFailure("cannot fork the exec process into the container: %s" % e.strerror)
+        if pid == 0:
+            parent_sock.close()
+            execproc.exec_main(ctx, child_sock)  # never returns
+    finally:
+        if dumpable:
+            sc.prctl(C.PR_SET_DUMPABLE, dumpable)
+        if own_pidns is not None:
+            namespaces.leave_pid_namespace(own_pidns, sc)
+        child_sock.close()
+    try:
+        _wait_exec(parent_sock)
+    except BaseException:
+        _reap(pid)
+        raise
+    finally:
+        parent_sock.close()
+    return pid
+
+
+def _wait_exec(sock):
+    """EOF: the child exec'd (its end is close-on-exec); a message: its error, re-raised."""
+    if sock.recv(1, socket.MSG_PEEK):
+        sync.recv(sock, what="exec process")
+
+
+def _reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass

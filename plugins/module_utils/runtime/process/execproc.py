@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The child side of exec: become a process of a running container.
+
+Forked by lifecycle/exec.py, already in the container's pid namespace and
+not dumpable. In order:
+
+1. join the container's cgroup (every hierarchy) while the host's cgroupfs
+   is still visible;
+2. setns(2) into the init's other namespaces, the mount namespace last:
+   joining it sets our root and cwd to the namespace's root, the container's
+   root after its pivot_root (setns(2), "CLONE_NEWNS");
+3. chdir to process.cwd, find args[0] with the process's PATH, inside the
+   container (execvp(3) semantics, shared with the init);
+4. rlimits, oom score, no_new_privs (before the uid change, while we still
+   hold CAP_SYS_RESOURCE), stdio, close every other fd, user, groups,
+   capabilities and umask, default signal dispositions, execve(2).
+
+Everything used after step 2 is imported before the fork: the runtime's own
+files are not reachable from inside the container. Any failure is sent to
+the parent over the sync socket, whose close-on-exec end makes EOF mean
+"exec succeeded".
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import fcntl
+import os
+import signal
+import socket
+
+from .. import security
+from ..errors import RuntimeFailure
+from ..syscalls import consts as C
+from ..syscalls import real
+from . import sync
+from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
+
+# proc ns name -> clone flag for setns(2)
+_FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
+
+
+class ExecContext(object):
+    """What the exec child needs; built by the parent, inherited through fork()."""
+
+    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds):
+        self.process = process
+        self.ns_fds = ns_fds                # {proc ns name: fd}, pid excluded
+        self.cgroup = cgroup                # CgroupManager or None
+        self.lock_fd = lock_fd              # the container lock: never inherited
+        self.stdio = stdio                  # (stdin, stdout, stderr): fds or None = inherit
+        self.preserve_fds = preserve_fds
+        # Read cap_last_cap here: the container's /proc may hide or mask it.
+        self.caps = security.CapabilitySets.from_config(process.get("capabilities"),
+                                                        last_cap=security.read_last_cap())
+
+
+def exec_main(ctx, sock):
+    """Entry point in the forked child; never returns."""
+    code = 1
+    try:
+        sock = _above_preserved(sock, ctx.preserve_fds)
+        if ctx.lock_fd is not None:
+            os.close(ctx.lock_fd)
+        _enter_container(ctx)
+        program = _prepare(ctx.process)
+        _become(ctx, sock, program)
+    except BaseException as e:  # report anything, then die: never return into the caller's code
+        code = 127 if isinstance(e, OSError) else 1
+        try:
+            sync.send(sock, "error", **sync.error_message(e))
+        except Exception:
+            pass
+    finally:
+        os._exit(code)
+
+
+def _above_preserved(sock, preserve_fds):
+    """Move the sync socket out of 3..3+preserve_fds-1, which belong to the process."""
+    first_free = 3 + preserve_fds
+    if sock.fileno() >= first_free:
+        return sock
+    fd = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, first_free)
+    sock.close()
+    return socket.socket(fileno=fd)
+
+
+def _enter_container(ctx):
+    if ctx.cgroup is not None:
+        ctx.cgroup.add_process(0)
+    sc = real()
+    for name in ("ipc", "uts", "net", "cgroup", "mnt"):
+        fd = ctx.ns_fds.get(name)
+        if fd is None:
+            continue
+        try:
+            sc.setns(fd, _FLAGS[name])
+        except RuntimeFailure as e:
+            raise RuntimeFailure("cannot join the container's %s namespace: %s" % (name, e))
+        os.close(fd)
+
+
+def _prepare(process):
+    cwd = process.get("cwd") or "/"
+    try:
+        os.chdir(cwd)
+    except OSError as e:
+        raise RuntimeFailure("process.cwd: cannot change to %s in the container: %s" % (cwd, e.strerror))
+    return find_program(process["args"][0], process.get("env") or [])
+
+
+def _become(ctx, sock, program):
+    process = ctx.process
+    security.apply_rlimits(process.get("rlimits") or [])
+    if process.get("oomScoreAdj") is not None:
+        security.set_oom_score_adj(process["oomScoreAdj"])
+    if process.get("noNewPrivileges"):
+        security.set_no_new_privileges()
+    _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
+    security.close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    security.apply_identity(process, caps=ctx.caps)
+    security.apply_umask(process)
+    for sig in _TERMINATING + _PYTHON_IGNORED:
+        signal.signal(sig, signal.SIG_DFL)
+    os.execve(program, process["args"], _environ(process.get("env") or []))
+
+
+def _set_stdio(stdio, first_free):
+    """dup2 the given fds onto 0, 1, 2; copies first, so swapped fds (1<->2) work."""
+    copies = []
+    for target, fd in enumerate(stdio):
+        if fd is not None:
+            copies.append((target, fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, first_free)))
+    for target, copy in copies:
+        os.dup2(copy, target)  # dup2(2) clears close-on-exec on the target
+        os.close(copy)
