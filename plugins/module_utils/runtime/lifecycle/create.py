@@ -18,7 +18,7 @@ import signal
 import time
 
 from .. import OCI_VERSION, hooks
-from ..errors import HookError
+from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
 from ..process import spawn as spawner
 from ..process import sync
@@ -28,16 +28,35 @@ from ..state import StateRoot, spec_state, timestamp
 from .support import check_supported
 
 
-def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None):
-    """Create container ``container_id`` from the bundle; return its stored state."""
+LOG_FILE = "container.log"
+
+
+def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None,
+           log_path=None, log_max_size=1024 * 1024):
+    """Create container ``container_id`` from the bundle; return its stored state.
+
+    With ``log_path`` the container's stdout and stderr go to that file
+    (``True``: ``container.log`` in the container's state directory), capped
+    at ``log_max_size`` bytes plus one rotated file; otherwise the container
+    inherits the caller's stdin/stdout/stderr (runc's terminal: false).
+    """
     validate_id(container_id)
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
+    custom_log = None
+    if log_path and log_path is not True:
+        custom_log = os.path.abspath(log_path)
+        if not os.path.isdir(os.path.dirname(custom_log)):
+            raise RuntimeFailure("log_path: directory %s does not exist" % os.path.dirname(custom_log))
     root = StateRoot(state_root).ensure()
     container_dir = root.new_container_dir(container_id)
     lock = DirLock(container_dir).acquire()
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
+    if log_path:
+        path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
+        job.log = spawner.OutputLog(path, log_max_size)
+        job.state["log_path"] = path
     try:
         job.run()
         if pid_file:
@@ -60,6 +79,7 @@ class _Creation(object):
         self.dir_fd = dir_fd
         self.preserve_fds = preserve_fds
         self.cgroup = None
+        self.log = None
         self.sock = None
         self.failed = False
         config = bundle.config
@@ -98,7 +118,7 @@ class _Creation(object):
         self.save()
         self.cgroup.apply(linux.get("resources"))
         ctx = spawner.InitContext(config, self.bundle.rootfs, self.root.path, self.dir,
-                                  cgroup=self.cgroup, preserve_fds=self.preserve_fds)
+                                  cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log)
         self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
         self.state.update({
             "pid": init_pid,

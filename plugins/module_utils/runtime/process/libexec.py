@@ -35,14 +35,31 @@ def _sha256():
     return sha256()
 
 
+def _read(path):
+    # Under Ansible, module_utils are imported from the AnsiballZ zip file, so
+    # the sources are read through the loader (zipimporter.get_data), which
+    # also reads plain files when the package is on disk.
+    get_data = getattr(globals().get("__loader__"), "get_data", None)
+    if get_data is not None:
+        try:
+            return get_data(path)
+        except (IOError, OSError):
+            pass
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def _sources():
     if "sources" not in _cache:
-        data = {}
-        for name in FILES:
-            with open(os.path.join(_STANDALONE_DIR, name), "rb") as f:
-                data[name] = f.read()
-        _cache["sources"] = data
+        _cache["sources"] = dict((name, _read(os.path.join(_STANDALONE_DIR, name))) for name in FILES)
     return _cache["sources"]
+
+
+def _ansiballz_dependencies():
+    """Never called. AnsiballZ packs only the module_utils a module imports
+    (found by reading import statements); this names the files above so that
+    they travel with every module that creates containers."""
+    from ..standalone import hookexec, jsonlite, monitor, stateio  # noqa: F401  pylint: disable=unused-import
 
 
 def monitor_script(state_root):

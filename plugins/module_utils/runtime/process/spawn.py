@@ -25,16 +25,34 @@ import os
 import socket
 import sys
 
-from .. import namespaces, security
+from .. import namespaces
+from ..security.fds import close_inherited_fds
 from . import libexec, sync
 from .init import init_main
+
+
+class OutputLog(object):
+    """Send the container's stdout and stderr to a size-capped file.
+
+    The init's stdout/stderr become the write end of a pipe and its stdin
+    /dev/null; the monitor keeps the read end and appends what arrives to
+    ``path``, rotating it to ``path.1`` when it would exceed ``max_size``
+    bytes, so a chatty container never fills the state root's tmpfs.
+    """
+
+    def __init__(self, path, max_size):
+        self.path = path
+        self.max_size = int(max_size)
 
 
 class InitContext(object):
     """What the init needs; it is inherited through fork(), never serialised."""
 
-    def __init__(self, config, rootfs, state_root, container_dir, cgroup=None, preserve_fds=0):
+    def __init__(self, config, rootfs, state_root, container_dir, cgroup=None, preserve_fds=0,
+                 log=None):
         self.config = config
+        # OutputLog or None (inherit the caller's stdio)
+        self.log = log
         self.rootfs = rootfs
         self.state_root = state_root
         self.container_dir = container_dir
@@ -97,8 +115,13 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         parent_sock.close()
         os.setsid()
         own_pidns = namespaces.enter_pid_namespace(ctx.config)
+        log_read = None
+        if ctx.log is not None:
+            log_read, log_write = os.pipe()
         init_pid = os.fork()
         if init_pid == 0:
+            if log_read is not None:
+                _redirect_output(log_read, log_write)
             init_main(ctx, child_sock, listener)
         namespaces.leave_pid_namespace(own_pidns)
         sync.send(child_sock, "pid", pid=init_pid)
@@ -110,11 +133,29 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         # Fds the caller passed without close-on-exec would otherwise stay
         # open in the monitor for the container's lifetime (a caller's pipe
         # would never see EOF).
-        security.close_inherited_fds()
-        os.execv(python, [python, "-I", "-S", "-B", script, ctx.container_dir, str(init_pid)])
+        argv = [python, "-I", "-S", "-B", script, ctx.container_dir, str(init_pid)]
+        keep = ()
+        if log_read is not None:
+            os.close(log_write)
+            os.set_inheritable(log_read, True)
+            keep = (log_read,)
+            argv += [str(log_read), ctx.log.path, str(ctx.log.max_size)]
+        close_inherited_fds(keep=keep)
+        os.execv(python, argv)
     except BaseException as e:
         try:
             sync.send(child_sock, "error", **sync.error_message(e))
         except Exception:
             pass
     os._exit(1)
+
+
+def _redirect_output(log_read, log_write):
+    """In the init: stdin from /dev/null, stdout and stderr into the log pipe."""
+    os.close(log_read)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log_write, 1)
+    os.dup2(log_write, 2)
+    os.close(devnull)
+    os.close(log_write)

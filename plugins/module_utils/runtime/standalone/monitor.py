@@ -13,7 +13,13 @@ exit_signal, finished. Then it runs the on-stop handlers: the seed's "Stop
 handlers". They are hooks (path, args, env, timeout) listed as JSON in the
 annotation ``org.opencontainer.runtime.on-stop``, fed the state JSON.
 
-Usage: python3 -I -S monitor.py CONTAINER_DIR INIT_PID
+Usage: python3 -I -S monitor.py CONTAINER_DIR INIT_PID [LOG_FD LOG_PATH LOG_MAX_SIZE]
+
+With the LOG arguments the container's stdout and stderr arrive on the pipe
+LOG_FD, and the monitor appends them to LOG_PATH, rotating it to LOG_PATH.1
+when it would grow past LOG_MAX_SIZE bytes (so at most twice that is kept).
+It then waits with poll(2) on the pipe and a pidfd of the init instead of a
+blocking wait(2).
 
 Memory: while waiting it has imported only os and sys (about 2.6 MiB of
 RssAnon); json and subprocess are imported after the container has exited.
@@ -100,20 +106,115 @@ def run_on_stop_handlers(container_dir, dir_fd, state):
             fcntl.flock(dir_fd, fcntl.LOCK_UN)
 
 
+class OutputLog(object):
+    """Append-only log file with one rotation (LOG_PATH.1) at max_size bytes."""
+
+    def __init__(self, path, max_size):
+        self.path = path
+        self.max_size = max(int(max_size), 4096)
+        self.fd = None
+        self.size = 0
+        self._open()
+
+    def _open(self):
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+        self.size = os.fstat(self.fd).st_size
+
+    def write(self, data):
+        try:
+            self._write(data)
+        except OSError:
+            pass  # a full file system loses output, never the exit status
+
+    def _write(self, data):
+        if self.size + len(data) > self.max_size and self.size > 0:
+            os.close(self.fd)
+            os.rename(self.path, self.path + ".1")
+            self._open()
+        # A single chunk larger than the cap keeps only its tail.
+        data = data[-self.max_size:]
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+        self.size += len(data)
+
+
+class _Discard(object):
+    def write(self, data):
+        pass
+
+
+def _pump(log_fd, log, init_pid):
+    """Copy the container's output into the log until the init exits; return its status."""
+    import select
+    try:
+        pidfd = os.pidfd_open(init_pid)
+    except (AttributeError, OSError):
+        pidfd = None  # Python 3.8 or an old kernel: poll with a timeout instead
+    poller = select.poll()
+    poller.register(log_fd, select.POLLIN)
+    if pidfd is not None:
+        poller.register(pidfd, select.POLLIN)
+    pipe_open = True
+    while True:
+        try:
+            pid, status = os.waitpid(init_pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if pid:
+            break
+        for fd, _event in poller.poll(None if pidfd is not None else 200):
+            if fd == log_fd:
+                data = os.read(log_fd, 65536)
+                if data:
+                    log.write(data)
+                elif pipe_open:
+                    pipe_open = False  # every writer closed it; keep waiting for the exit
+                    poller.unregister(log_fd)
+    # Drain what the container wrote just before it exited. Other holders of
+    # the pipe (processes outside a pid namespace) must not keep us here.
+    if pipe_open:
+        os.set_blocking(log_fd, False)
+        try:
+            while True:
+                data = os.read(log_fd, 65536)
+                if not data:
+                    break
+                log.write(data)
+        except BlockingIOError:
+            pass
+    return status
+
+
+def _wait(init_pid):
+    while True:
+        try:
+            return os.waitpid(init_pid, 0)[1]
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return None
+
+
 def main(argv):
     container_dir, init_pid = argv[1], int(argv[2])
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     # Hold the directory open: if the container is deleted and its id reused,
     # this fd still names the old (now unlinked) directory.
     dir_fd = os.open(container_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    while True:
+    if len(argv) > 5:
+        log_fd = int(argv[3])
         try:
-            _, status = os.waitpid(init_pid, 0)
-            break
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            return 255
+            log = OutputLog(argv[4], argv[5])
+        except OSError:
+            log = _Discard()  # still read the pipe, or the container blocks on a full one
+        status = _pump(log_fd, log, init_pid)
+        os.close(log_fd)
+    else:
+        status = _wait(init_pid)
+    if status is None:
+        return 255
     code, sig = _decode_status(status)
     state = record_exit(container_dir, dir_fd, init_pid, code, sig)
     if state is not None:
