@@ -6,7 +6,8 @@
 runtime.md "State": created = the create operation finished and the
 container process has neither exited nor executed the user program;
 running = it executed the user program and has not exited; stopped = it has
-exited. The stored status is only a claim; the live status checks the pid:
+exited; paused (runc's addition) = its processes are frozen by the cgroup
+freezer (pause) until resume thaws them. The stored status is only a claim; the live status checks the pid:
 a pid that is gone, a zombie, or now belongs to another process (its start
 time differs from the one recorded at create) means stopped.
 """
@@ -19,6 +20,7 @@ from .standalone.stateio import process_alive
 CREATING = "creating"
 CREATED = "created"
 RUNNING = "running"
+PAUSED = "paused"
 STOPPED = "stopped"
 
 
@@ -33,6 +35,8 @@ def live_status(state):
         init_alive = process_alive(state.get("pid"), state.get("pid_start_time"))
         return CREATING if (creator_alive or init_alive) else STOPPED
     if process_alive(state.get("pid"), state.get("pid_start_time")):
+        # A frozen process is alive (state D/S, never Z), so "paused" stays
+        # paused until resume records "running" or the monitor "stopped".
         return stored
     return STOPPED
 
@@ -40,9 +44,14 @@ def live_status(state):
 # Which verbs each status allows (runtime.md "Operations").
 _ALLOWED = {
     "start": (CREATED,),
-    "kill": (CREATED, RUNNING),
+    # A paused container can be signalled (runc); SIGKILL lands once thawed.
+    "kill": (CREATED, RUNNING, PAUSED),
     "delete": (STOPPED,),
-    "delete --force": (CREATING, CREATED, RUNNING, STOPPED),
+    "delete --force": (CREATING, CREATED, RUNNING, PAUSED, STOPPED),
+    "pause": (RUNNING,),
+    "resume": (PAUSED,),
+    "update": (CREATED, RUNNING, PAUSED),
+    "stats": (CREATED, RUNNING, PAUSED),
 }
 
 
@@ -50,6 +59,8 @@ def require(verb, container_id, status):
     """Raise StatusError unless ``verb`` is allowed in ``status``."""
     if status not in _ALLOWED[verb]:
         hint = ""
-        if verb == "delete" and status in (CREATED, RUNNING, CREATING):
+        if verb == "delete" and status in (CREATED, RUNNING, PAUSED, CREATING):
             hint = "; stop it first or use --force"
+        elif verb == "start" and status == PAUSED:
+            hint = "; use resume"
         raise StatusError("cannot %s container %s: it is %s%s" % (verb.split()[0], container_id, status, hint))

@@ -51,6 +51,10 @@ class CgroupFiles(object):
     def rmdir(self, path):
         os.rmdir(path)
 
+    def listdir(self, path):
+        """Names of the entries (control files and child cgroups) of ``path``."""
+        return sorted(os.listdir(path))
+
     def subdirs(self, path):
         """Names of the child cgroups of ``path``."""
         return sorted(name for name in os.listdir(path)

@@ -22,6 +22,7 @@ from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
 from . import detect, devices_bpf
 from .files import CgroupFiles, read_control, write_control
+from .live import LiveCgroup
 from .resources import V1, V2, translate
 
 DEFAULT_MOUNT_ROOT = "/sys/fs/cgroup"
@@ -58,8 +59,11 @@ def resolve_cgroups_path(container_id, cgroups_path):
     return "/".join(parts)
 
 
-class CgroupManager(object):
-    """See the module docstring; build one with plan() or from_dict()."""
+class CgroupManager(LiveCgroup):
+    """See the module docstring; build one with plan() or from_dict().
+
+    update, freeze/thaw and stats of a running container come from LiveCgroup.
+    """
 
     def __init__(self, container_id, mode, hierarchies, path, created=None,
                  files=None, syscalls=None):
@@ -213,6 +217,14 @@ class CgroupManager(object):
                 if flavor == V2:
                     first_field.setdefault(write.controller, write.field)
             self._enable_v2_controllers(v2, needed, first_field)
+        for directory, filename, write in self._targets(plan):
+            write_control(self._files, directory, filename, write.value, write.field)
+        if plan.device_flavor == V2:
+            devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+
+    def _targets(self, plan):
+        """(directory, file name, Write) of each write of a plan, in order."""
+        v2 = self._v2()
         for flavor, write in plan.writes:
             if flavor == V2:
                 directory = self._dir(v2)
@@ -222,9 +234,7 @@ class CgroupManager(object):
             if write.fallback and not self._files.exists(os.path.join(directory, filename)) \
                     and self._files.exists(os.path.join(directory, write.fallback)):
                 filename = write.fallback
-            write_control(self._files, directory, filename, write.value, write.field)
-        if plan.device_flavor == V2:
-            devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+            yield directory, filename, write
 
     def _enable_v2_controllers(self, v2, controllers, first_field):
         # cgroup-v2.rst "Enabling and Disabling": a controller's files appear

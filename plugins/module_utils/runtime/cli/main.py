@@ -30,6 +30,14 @@ commands:
   delete [--force] ID                   remove a stopped container (--force: any)
   list [--format table|json] [--quiet]  list containers
   spec [--bundle B]                     write a default config.json
+  update [--memory M] [--memory-swap M] [--memory-reservation M] [--pids-limit N]
+         [--cpu-quota N] [--cpu-period N] [--cpu-shares N] [--cpu-weight N] [--cpuset-cpus S]
+         [--cpuset-mems S] [--blkio-weight N] [-r FILE|-] ID
+                                        change the cgroup limits of a live container
+  pause ID / resume ID                  freeze / thaw every process of a container
+  ps [--format table|json] ID [PS OPTIONS]
+                                        the container's processes
+  events [--stats] [--interval 5s] ID   cgroup usage statistics as JSON
   exec [--detach] [--pid-file F] [--process P.json | --env K=V --cwd D --user U[:G] --cap C
        --no-new-privs] ID [ARGS...]     run one more process in a running container
 """
@@ -182,3 +190,14 @@ COMMANDS = {
     "kill": cmd_kill, "delete": cmd_delete, "run": cmd_run, "spec": cmd_spec,
     "exec": cmd_exec,
 }
+
+
+def _lazy(name):
+    """A handler from cli/update_cmds.py, imported on use: `state` must not pay for it."""
+    def handler(root, flags, positionals, log):
+        from . import update_cmds
+        return update_cmds.COMMANDS[name](root, flags, positionals, log)
+    return handler
+
+
+COMMANDS.update((_name, _lazy(_name)) for _name in ("update", "pause", "resume", "ps", "events"))

@@ -24,7 +24,7 @@ from .. import hooks
 from ..errors import RuntimeFailure
 from ..standalone.stateio import process_alive
 from ..state import StateRoot, spec_state
-from ..status import STOPPED, live_status, require
+from ..status import PAUSED, STOPPED, live_status, require
 from .kill import signal_all
 
 MONITOR_GRACE = 10.0
@@ -38,6 +38,9 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
         status = live_status(state)
         if status != STOPPED:
             require("delete --force" if force else "delete", container_id, status)
+            if status == PAUSED:
+                from .pause import thaw_quietly
+                thaw_quietly(state)  # a frozen (v1) process acts on SIGKILL only once thawed
             signal_all(state, signal.SIGKILL)
     finally:
         lock.release()

@@ -14,12 +14,13 @@ __metaclass__ = type
 
 import errno
 import os
+import signal
 
 from ..errors import RuntimeFailure
 from ..signals import parse_signal
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
-from ..status import live_status, require
+from ..status import PAUSED, live_status, require
 from ..syscalls import real
 
 
@@ -27,11 +28,15 @@ def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
     sig = parse_signal(signal_spec)
     root = StateRoot(state_root)
     state = root.load(container_id)
-    require("kill", container_id, live_status(state))
+    status = live_status(state)
+    require("kill", container_id, status)
     if all_processes:
         signal_all(state, sig)
     else:
         signal_pid(state["pid"], state.get("pid_start_time"), sig)
+    if status == PAUSED and sig == signal.SIGKILL:
+        from .pause import thaw_quietly
+        thaw_quietly(state)  # like runc: a frozen (v1) process acts on SIGKILL only once thawed
     return sig
 
 

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Operations on the cgroup of a live container: update, freeze/thaw, stats.
+
+These are what runc's update, pause, resume and events verbs need. They are
+a mixin of CgroupManager (manager.py), which supplies where the container's
+cgroup directories are (``_dir``, ``_v1_with``, ``_v2``), the controller
+lookup (``_locate``), the control-file access (``_files``) and the write
+planning shared with create (``_targets``, ``_enable_v2_controllers``).
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ..errors import UnsupportedError
+from . import devices_bpf, freezer, stats
+from .files import read_control, write_control
+from .resources import V2, translate
+
+
+class LiveCgroup(object):
+    """update(), freeze(), thaw(), freezer_state() and stats() of a container's cgroup."""
+
+    def update(self, resources):
+        """Change the limits of a live cgroup to ``resources`` (only the fields given).
+
+        Unlike apply(), device rules are rewritten only when given, and a
+        write the kernel refuses (e.g. EBUSY: a memory limit below the
+        current usage, memory.rst 2.5) restores the single-value files
+        already written, so a failed update leaves the old limits in place.
+        """
+        plan = translate(resources, self._locate, self._read_memory_limit, False)
+        v2 = self._v2()
+        needed = plan.v2_controllers()
+        if needed:
+            first_field = {}
+            for flavor, write in plan.writes:
+                if flavor == V2:
+                    first_field.setdefault(write.controller, write.field)
+            self._enable_v2_controllers(v2, needed, first_field)
+        done = []
+        try:
+            for directory, filename, write in self._targets(plan):
+                before = read_control(self._files, directory, filename)
+                write_control(self._files, directory, filename, write.value, write.field)
+                done.append((directory, filename, before))
+            if plan.device_flavor == V2:
+                devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+        except Exception:
+            self._restore(done)
+            raise
+
+    def _restore(self, done):
+        for directory, filename, before in reversed(done):
+            # Multi-line files (device lists, io.max, rules) are not values
+            # that can be written back; the scalar limits are.
+            if before is None or "\n" in before or filename.startswith("devices."):
+                continue
+            try:
+                self._files.write(os.path.join(directory, filename), before)
+            except (OSError, IOError):
+                pass
+
+    # -- freezer (pause/resume) ------------------------------------------------
+    def _freezer(self):
+        """(flavor, directory) of the freezer: the v1 controller, else cgroup.freeze of v2."""
+        hierarchy = self._v1_with("freezer")
+        if hierarchy is not None:
+            return freezer.V1, self._dir(hierarchy)
+        v2 = self._v2()
+        if v2 is not None:
+            return freezer.V2, self._dir(v2)
+        raise UnsupportedError("this host has no cgroup freezer (no v1 freezer hierarchy and no cgroup v2 tree)")
+
+    def freeze(self, timeout=5.0):
+        """Stop every process of the container's cgroup; returns once they all are."""
+        flavor, directory = self._freezer()
+        freezer.set_state(self._files, flavor, directory, True, timeout)
+
+    def thaw(self, timeout=5.0):
+        flavor, directory = self._freezer()
+        freezer.set_state(self._files, flavor, directory, False, timeout)
+
+    def freezer_state(self):
+        """FROZEN, FREEZING or THAWED."""
+        flavor, directory = self._freezer()
+        return freezer.current_state(self._files, flavor, directory)
+
+    # -- statistics ----------------------------------------------------------------
+    def stats(self):
+        """One sample of usage statistics (the data of runc's stats event)."""
+        dirs = {}
+        v2 = self._v2()
+        for controller, v2_name in (("cpu", "cpu"), ("cpuacct", None), ("cpuset", "cpuset"), ("memory", "memory"),
+                                    ("pids", "pids"), ("blkio", "io"), ("hugetlb", "hugetlb")):
+            hierarchy = self._v1_with(controller)
+            if hierarchy is not None:
+                dirs[controller] = ("v1", self._dir(hierarchy))
+            elif v2 is not None and v2_name and (v2_name == "cpu" or v2_name in v2.controllers):
+                # cpu.stat's usage lines are a core v2 file, there without the cpu controller.
+                dirs[v2_name if controller == "blkio" else controller] = ("v2", self._dir(v2))
+
+        def names(directory):
+            try:
+                return self._files.listdir(directory)
+            except (OSError, IOError):
+                return []
+        return stats.collect(self._files, dirs, names, lambda: len(self.pids()))
