@@ -82,7 +82,14 @@ def merge_process(container_process, process):
 
 
 class ExecHandle(object):
-    """A started exec process; it is the caller's child until wait() reaps it."""
+    """A started exec process; it is the caller's child until wait() reaps it.
+
+    Wait for it (or exit): until its parent reaps it, a dead process keeps
+    its pid in the container's pid namespace, and the kernel finishes the
+    container's init only when every such pid is freed (pid_namespaces(7)),
+    so a delete of the container waits for the reap. A caller that exits
+    hands the process to the host's init, which reaps it.
+    """
 
     def __init__(self, pid):
         self.pid = pid
