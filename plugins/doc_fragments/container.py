@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The options of one container: oci_container's, and those of each item of
+    # oci_containers' containers list. Declared in code once, in
+    # plugins/module_utils/container/options.py.
+    DOCUMENTATION = r'''
+options:
+  name:
+    description:
+      - The container id. Letters, digits and C(_.+-), starting with a letter or digit.
+    type: str
+    required: true
+  state:
+    description:
+      - V(started) the container runs. A created container is started, a paused one resumed, and
+        a stopped one is deleted and created again (an OCI container cannot be started twice).
+      - V(created) the container exists, whatever its process is doing; a new one is created
+        but not started.
+      - V(stopped) the container exists and its process does not run (created or stopped). A
+        running container is stopped with O(stop_signal), O(stop_timeout), then SIGKILL.
+      - V(absent) the container is stopped and deleted, with the bundle directory the module
+        wrote for it.
+    type: str
+    choices: [absent, created, started, stopped]
+    default: started
+  bundle:
+    description:
+      - An existing OCI bundle directory; its C(config.json) is the desired config.
+      - Mutually exclusive with O(rootfs) and the inline config options.
+    type: path
+  rootfs:
+    description:
+      - The root file system of an inline container. The module writes a complete C(config.json)
+        from the runtime's default spec and the inline options into O(bundle_dir).
+    type: path
+  bundle_dir:
+    description:
+      - Where an inline container's bundle is written; C(config.json) is rewritten only when its
+        content changes.
+      - Defaults to C(/var/lib/opencontainer/bundles/<name>).
+    type: path
+  recreate:
+    description:
+      - V(auto) a config difference in cgroup resources is applied in place, any other difference
+        recreates the container (stop, delete, create, start).
+      - V(always) recreate on every run.
+      - V(never) report the difference in RV(drift) and a warning, and leave the container.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  restart:
+    description:
+      - Stop and create the container again even without a difference (with O(state=started)).
+    type: bool
+    default: false
+  comparisons:
+    description:
+      - How a config field is compared, keyed by an option name (for example V(env)) or a
+        C(config.json) path (for example V(process.env) or V(linux.resources.memory.limit)).
+      - Values are V(strict) (equal JSON), V(set) (lists compared as sets) or V(ignore) (never a
+        reason to change anything).
+    type: dict
+  stop_signal:
+    description:
+      - Signal that asks the container's process to stop, a name with or without C(SIG) or a
+        number.
+      - Defaults to the config's C(org.opencontainer.image.stopSignal) annotation, else SIGTERM.
+      - If the process is pid 1 of its pid namespace and has no handler for the signal, it could
+        never receive it; it is killed at once instead of waiting for O(stop_timeout).
+    type: str
+  stop_timeout:
+    description:
+      - Seconds to wait after O(stop_signal) before SIGKILL.
+    type: float
+    default: 10.0
+  wait:
+    description:
+      - With O(state=started), wait for the container's process to exit (one-shot containers) and
+        return RV(exit_code) and the last O(output_lines) lines of its output.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds O(wait) waits before failing (the container keeps running).
+    type: float
+    default: 300.0
+  log_path:
+    description:
+      - File that receives the container's stdout and stderr. Its directory must exist.
+      - Defaults to C(container.log) in the container's state directory (removed with the container).
+    type: path
+  log_max_size:
+    description:
+      - Bytes after which the log is rotated to C(<log_path>.1); at most twice this is kept.
+    type: int
+    default: 1048576
+  output_lines:
+    description:
+      - How many of the last lines of the container's output to return in RV(container.output).
+      - Defaults to 20 with O(wait=true), else 0.
+    type: int
+  command:
+    description:
+      - The process's arguments (C(process.args)); a string is split like a shell would.
+    type: raw
+  env:
+    description:
+      - Environment variables added to the default C(PATH) and C(TERM) (C(process.env)). Values
+        are strings; a null value removes a default.
+    type: dict
+  workdir:
+    description:
+      - Working directory inside the container (C(process.cwd)).
+    type: str
+  user:
+    description:
+      - C(uid[:gid]) or C(name[:group]), names looked up in the rootfs's C(/etc/passwd) and
+        C(/etc/group) (C(process.user)).
+    type: str
+  hostname:
+    description:
+      - The container's host name (C(hostname)).
+    type: str
+  readonly_rootfs:
+    description:
+      - Mount the root file system read-only (C(root.readonly)).
+    type: bool
+    default: false
+  mounts:
+    description:
+      - Mounts added after the default ones (C(mounts)). Each has C(destination), C(source),
+        C(type) (default V(bind); bind mounts get C(rbind) unless C(bind) is given) and
+        C(options) (a list of strings).
+    type: list
+    elements: dict
+  memory:
+    description:
+      - Memory limit, bytes or with a C(k), C(m), C(g) suffix (C(linux.resources.memory.limit)).
+        Changed in place.
+    type: str
+  memory_swap:
+    description:
+      - Memory plus swap limit, like O(memory) (C(linux.resources.memory.swap)). Changed in place.
+    type: str
+  pids_limit:
+    description:
+      - Maximum number of processes (C(linux.resources.pids.limit)). Changed in place.
+    type: int
+  cpu_shares:
+    description:
+      - Relative CPU weight (C(linux.resources.cpu.shares)). Changed in place.
+    type: int
+  cpu_quota:
+    description:
+      - CPU time in microseconds per O(cpu_period) (C(linux.resources.cpu.quota)). Changed in place.
+    type: int
+  cpu_period:
+    description:
+      - CPU period in microseconds (C(linux.resources.cpu.period)). Changed in place.
+    type: int
+  cpuset_cpus:
+    description:
+      - CPUs the container may use, for example V(0-1) (C(linux.resources.cpu.cpus)). Changed in place.
+    type: str
+  cap_add:
+    description:
+      - Capabilities added to the default set (CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE), with
+        or without C(CAP_); V(ALL) for all (C(process.capabilities)).
+    type: list
+    elements: str
+  cap_drop:
+    description:
+      - Capabilities removed from the default set; V(ALL) for all.
+    type: list
+    elements: str
+  ulimits:
+    description:
+      - Resource limits as C(name:soft[:hard]), for example V(nofile:4096:8192) (C(process.rlimits)).
+    type: list
+    elements: str
+  sysctls:
+    description:
+      - Namespaced kernel parameters (C(linux.sysctl)).
+    type: dict
+  annotations:
+    description:
+      - Annotations of the container (C(annotations)).
+    type: dict
+  hooks:
+    description:
+      - OCI hooks (C(hooks)), an object keyed by phase as in config.md.
+    type: dict
+  no_new_privileges:
+    description:
+      - Set no_new_privs for the process (C(process.noNewPrivileges)); the default spec sets it.
+    type: bool
+  seccomp:
+    description:
+      - Path to a JSON file with a C(linux.seccomp) object.
+    type: path
+  namespaces:
+    description:
+      - The container's namespaces (C(linux.namespaces)), replacing the default
+        (pid, network, ipc, uts, mount, cgroup). Each item is a type name, C(type:path) to join an
+        existing namespace, or a dict with C(type) and C(path).
+    type: list
+    elements: raw
+  spec:
+    description:
+      - A raw OCI config object deep-merged last, for anything the options do not cover. A null
+        value removes a key.
+    type: dict
+'''
+
+    STATE_ROOT = r'''
+options:
+  state_root:
+    description:
+      - The runtime's state directory, where each container has C(<id>/state.json).
+    type: path
+    default: /run/opencontainer/containers
+'''

@@ -1,0 +1,266 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge one container to the state the module asks for.
+
+Private to this collection. ``plan()`` only reads (state.json, the bundle,
+/proc) and returns the actions in order; ``converge()`` runs them unless in
+check mode. What each desired state accepts (oci_container's docs):
+
+- started: running. created -> start; paused -> resume; stopped -> delete,
+  create, start (an OCI container cannot be started twice).
+- created: the container exists, whatever its process does.
+- stopped: it exists and its process is not running (created or stopped).
+- absent: no container (and no bundle this collection wrote for it).
+
+A config difference from the one the container was created from (state.json
+keeps it) in cgroup resources only is applied in place; any other means a
+new container, unless ``recreate: never``.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+from ..runtime.errors import ContainerNotFound, RuntimeFailure
+from ..runtime.ids import validate_id
+from ..runtime.lifecycle.query import describe
+from ..runtime.state import StateRoot
+from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, live_status
+from . import bundles, drift, logs
+from .desired import STOP_SIGNAL_ANNOTATION, OptionError, desired_container
+from .options import IGNORE, SET, STRICT, comparison_path
+
+# Actions that change the host (every other entry in `actions` only reports).
+CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
+DEFAULT_OUTPUT_LINES = 20
+
+
+class ContainerManager(object):
+    def __init__(self, params, check_mode=False, warn=None):
+        self.params = params
+        self.check_mode = check_mode
+        self.warnings = []
+        self._warn = warn
+        self.name = params["name"]
+        self.root = StateRoot(params.get("state_root"))
+        self.state = None
+        self.status = "absent"
+        self.desired = None
+        self.diffs = []
+        self.diffs_reported_only = False
+        self.actions = []
+
+    # -- reading ---------------------------------------------------------
+    def load(self):
+        validate_id(self.name)
+        if not self.root.exists():
+            return
+        try:
+            self.state = self.root.load(self.name)
+        except ContainerNotFound:
+            return
+        self.status = live_status(self.state)
+
+    def plan(self):
+        self.load()
+        want = self.params.get("state") or "started"
+        if self.status == CREATING:
+            raise RuntimeFailure("container %s is being created by another process" % self.name)
+        if want == "absent":
+            return self._plan_absent()
+        self.desired = desired_container(self.params)
+        if self.state is not None:
+            self.diffs = drift.differences(self.state.get("config") or {}, self.desired.config,
+                                           self._comparisons())
+            if self.state.get("bundle") != self.desired.bundle:
+                self.diffs.insert(0, drift.Difference("bundle", self.state.get("bundle"), self.desired.bundle))
+        return self._plan_present(want)
+
+    def _comparisons(self):
+        rules = {}
+        for key, how in (self.params.get("comparisons") or {}).items():
+            if how not in (STRICT, IGNORE, SET):
+                raise OptionError("comparisons", "%s: must be strict, ignore or set, not %r" % (key, how))
+            if key == "spec" or not key:
+                raise OptionError("comparisons", "name an option or a config.json path, not %r" % key)
+            rules[comparison_path(key)] = how
+        return rules
+
+    def _plan_absent(self):
+        actions = []
+        if self.state is not None:
+            if self.status in (RUNNING, PAUSED):
+                actions.append("stop")
+            actions.append("delete")
+            if bundles.is_managed(self.state.get("bundle")):
+                actions.append("remove_bundle")
+        return actions
+
+    def _plan_present(self, want):
+        exists = self.state is not None
+        recreate_mode = self.params.get("recreate") or "auto"
+        write = self.desired.managed and bundles.needs_write(self.desired.bundle, self.desired.config)
+        new = ["write_bundle"] if write else []
+        new.append("create")
+        if want == "started":
+            new.append("start")
+        if not exists:
+            return new
+        alive = self.status in (CREATED, RUNNING, PAUSED)
+        teardown = (["stop"] if self.status in (RUNNING, PAUSED) else []) + ["delete"]
+        if self.diffs and recreate_mode == "never":
+            self.warnings.append("container %s differs from the requested config (%s); left as is "
+                                 "because recreate=never" % (self.name, ", ".join(d.path for d in self.diffs)))
+            self.diffs_reported_only = True
+            return self._plan_status(want, [], new, teardown)
+        if recreate_mode == "always" or (self.params.get("restart") and want == "started"):
+            return teardown + new
+        if self.diffs:
+            if alive and drift.only_updatable(self.diffs):
+                actions = ["update"] + self._plan_status(want, [], new, teardown)
+                return (["write_bundle"] if write and "write_bundle" not in actions else []) + actions
+            return teardown + new
+        actions = self._plan_status(want, [], new, teardown)
+        if write and "write_bundle" not in actions:
+            actions.insert(0, "write_bundle")
+        return actions
+
+    def _plan_status(self, want, actions, new, teardown):
+        status = self.status
+        if want == "started":
+            if status == CREATED:
+                return actions + ["start"]
+            if status == PAUSED:
+                return actions + ["resume"]
+            if status == STOPPED:
+                return actions + teardown + new
+        elif want == "stopped" and status in (RUNNING, PAUSED):
+            return actions + ["stop"]
+        return actions
+
+    # -- doing -----------------------------------------------------------
+    def converge(self):
+        self.actions = self.plan()
+        before = self._view(self.status, self.diffs, "before")
+        if not self.check_mode:
+            for action in self.actions:
+                getattr(self, "_do_" + action)()
+        waited = None
+        if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait"):
+            waited = self._wait()
+        container = self._container()
+        result = {
+            "changed": any(a in CHANGES for a in self.actions),
+            "actions": list(self.actions),
+            "container": container,
+            "diff": {"before": before, "after": self._after_view(container)},
+        }
+        if waited is not None:
+            result["exit_code"] = waited
+        if self.diffs_reported_only:
+            result["drift"] = [{"path": d.path, "before": d.before, "after": d.after} for d in self.diffs]
+        return result
+
+    def _do_write_bundle(self):
+        bundles.write(self.desired.bundle, self.desired.config)
+
+    def _do_create(self):
+        from ..runtime.lifecycle.create import create
+        log_path = self.params.get("log_path") or True
+        self.state = create(self.root.path, self.name, self.desired.bundle, warn=self.warn,
+                            log_path=log_path, log_max_size=self.params.get("log_max_size") or 1048576)
+        self.status = CREATED
+
+    def _do_start(self):
+        from ..runtime.lifecycle.start import start
+        self.state = start(self.root.path, self.name, warn=self.warn)
+        self.status = RUNNING
+
+    def _do_stop(self):
+        from .stopper import stop
+        config = self.state.get("config") or {}
+        signal = (self.params.get("stop_signal") or (config.get("annotations") or {}).get(STOP_SIGNAL_ANNOTATION)
+                  or "SIGTERM")
+        stop(self.root, self.state, signal, float(self.params.get("stop_timeout", 10.0)))
+        self.state = self.root.load(self.name)
+        self.status = live_status(self.state)
+
+    def _do_delete(self):
+        from ..runtime.lifecycle.delete import delete
+        delete(self.root.path, self.name, force=True, warn=self.warn)
+        self.status = "absent"
+
+    def _do_remove_bundle(self):
+        bundles.remove(self.state.get("bundle"))
+
+    def _do_update(self):
+        from ..runtime.lifecycle.update import update
+        update(self.root.path, self.name, drift.resources_update(self.diffs, self.desired.config), warn=self.warn)
+
+    def _do_resume(self):
+        from ..runtime.lifecycle.pause import resume
+        resume(self.root.path, self.name)
+        self.status = RUNNING
+
+    def _wait(self):
+        """Wait for the container's process to exit; return its exit code."""
+        timeout = float(self.params.get("wait_timeout") or 300.0)
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.root.load(self.name)
+            if live_status(state) == STOPPED and state.get("status") == STOPPED:
+                return state.get("exit_code")
+            if time.monotonic() > deadline:
+                raise RuntimeFailure("container %s still running after wait_timeout=%gs" % (self.name, timeout))
+            time.sleep(0.02)
+
+    def warn(self, message):
+        self.warnings.append(message)
+        if self._warn:
+            self._warn(message)
+
+    # -- reporting -------------------------------------------------------
+    def _container(self):
+        if self.check_mode or self.status == "absent":
+            if self.check_mode and self.state is not None and "delete" not in self.actions:
+                return describe(self.state)
+            return {}
+        try:
+            state = self.root.load(self.name)
+        except ContainerNotFound:
+            return {}
+        info = describe(state)
+        lines = self.params.get("output_lines")
+        if lines is None:
+            lines = DEFAULT_OUTPUT_LINES if self.params.get("wait") else 0
+        if lines:
+            info["output"] = logs.tail(state.get("log_path"), lines)
+        return info
+
+    def _view(self, status, diffs, side):
+        view = {"status": status}
+        if diffs:
+            view["config"] = dict((d.path, getattr(d, side)) for d in diffs)
+        return view
+
+    def _after_view(self, container):
+        want = self.params.get("state") or "started"
+        if want == "absent":
+            return {"status": "absent"}
+        if not self.check_mode:
+            target = container.get("status", "absent")
+        elif "create" in self.actions:
+            target = RUNNING if "start" in self.actions else CREATED
+        elif "start" in self.actions or "resume" in self.actions:
+            target = RUNNING
+        elif "stop" in self.actions:
+            target = STOPPED
+        else:
+            target = self.status
+        view = {"status": target}
+        if self.diffs:
+            view["config"] = dict((d.path, d.after) for d in self.diffs)
+        elif self.state is None and self.desired is not None:
+            view["config"] = self.desired.config
+        return view

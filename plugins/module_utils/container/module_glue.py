@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place where runtime errors become fail_json, shared by the modules.
+
+Private to this collection. The modules hold documentation and call one
+function here; everything they decide lives in manager.py.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ..runtime.errors import RuntimeFailure
+
+
+def new_module(argument_spec, **kwargs):
+    kwargs.setdefault("supports_check_mode", True)
+    return AnsibleModule(argument_spec=argument_spec, **kwargs)
+
+
+def require_root(module):
+    """The runtime needs root (namespaces, mounts, cgroups, a 0700 state root)."""
+    if os.geteuid() != 0:
+        module.fail_json(msg="opencontainer.runtime needs root on the target host (uid %d); use become: true"
+                         % os.geteuid())
+
+
+def run(module, func, *args, **kwargs):
+    """Call ``func``; a RuntimeFailure (bad option, bad config, host limits) fails the task cleanly."""
+    try:
+        return func(*args, **kwargs)
+    except RuntimeFailure as e:
+        module.fail_json(msg=str(e), **getattr(e, "partial_result", {}))
+    except OSError as e:
+        module.fail_json(msg="%s: %s" % (getattr(e, "filename", None) or "system error", e.strerror or e))
+
+
+def exit_with(module, result, warnings=()):
+    for message in warnings:
+        module.warn(message)
+    module.exit_json(**result)
