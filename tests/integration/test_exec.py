@@ -294,3 +294,12 @@ def test_api_errors_from_the_child(oci):
 def _children():
     with open("/proc/self/task/%d/children" % os.getpid()) as handle:
         return set(int(pid) for pid in handle.read().split())
+
+
+@pytest.mark.ours
+def test_unwritable_pid_file_fails_and_leaves_no_process(oci):
+    container_id, _ = running(oci)
+    result = exec_(oci, container_id, "--detach", "--pid-file", os.path.join(oci.tmp, "no", "dir", "pid"),
+                   ["sleep", "100"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    H.assert_fails(result, "--pid-file")
+    assert exec_ok(oci, container_id, ["ps", "-o", "comm"]).split() == ["COMMAND", "sleep", "ps"]

@@ -36,14 +36,13 @@ import time
 
 from .. import namespaces
 from ..errors import RuntimeFailure, SpecError, StatusError, UnsupportedError
-from ..process import sync
+from ..process import execproc, sync
 from ..spec.checks_process import validate_process
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
 from ..status import RUNNING, STOPPED, live_status
 from ..syscalls import consts as C
 from ..syscalls import real
-from .create import write_pid_file
 from .support import check_supported
 
 # /proc/PID/ns entries joined, in the order the child enters them: the mount
@@ -160,7 +159,6 @@ def _exited(pid):
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
                pid_file=None):
     """Start ``process`` in running container ``container_id``; return an ExecHandle."""
-    from ..process import execproc
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
     store = StateRoot(root)
@@ -181,7 +179,12 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                                    (stdin, stdout, stderr), preserve_fds)
         pid = _fork_child(ctx, pid_ns_fd)
         if pid_file:
-            write_pid_file(pid_file, pid)
+            from .create import write_pid_file
+            try:
+                write_pid_file(pid_file, pid)
+            except OSError as e:
+                _reap(pid)  # nobody could find the process: do not leave it running
+                raise RuntimeFailure("--pid-file: cannot write %s: %s" % (pid_file, e.strerror))
         return ExecHandle(pid)
     finally:
         for fd in opened:
@@ -236,7 +239,6 @@ def _cgroup(state):
 
 def _fork_child(ctx, pid_ns_fd):
     """Fork the exec child (into the container's pid namespace); return its pid once it exec'd."""
-    from ..process import execproc
     sc = real()
     parent_sock, child_sock = sync.channel()
     own_pidns = None
