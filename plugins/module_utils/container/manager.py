@@ -53,7 +53,6 @@ class ContainerManager(object):
 
     # -- reading ---------------------------------------------------------
     def load(self):
-        validate_id(self.name)
         if not self.root.exists():
             return
         try:
@@ -63,6 +62,7 @@ class ContainerManager(object):
         self.status = live_status(self.state)
 
     def plan(self):
+        validate_id(self.name)
         self.load()
         want = self.params.get("state") or "started"
         if self.status == CREATING:

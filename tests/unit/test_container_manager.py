@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container manager's decisions (plan only: nothing is run)."""
+from __future__ import absolute_import, division, print_function
+
+import copy
+import os
+
+import pytest
+
+from ansible_collections.opencontainer.runtime.plugins.module_utils.container import bundles, manager
+from ansible_collections.opencontainer.runtime.plugins.module_utils.container.desired import (
+    OptionError, desired_container)
+from ansible_collections.opencontainer.runtime.plugins.module_utils.runtime.errors import InvalidIDError, SpecError
+
+NEW = ["write_bundle", "create", "start"]
+RECREATE_RUNNING = ["stop", "delete", "write_bundle", "create", "start"]
+
+
+@pytest.fixture
+def work(tmp_path):
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "etc").mkdir(parents=True)
+    (rootfs / "etc" / "passwd").write_text("root:x:0:0::/root:/bin/sh\nweb:x:1000:1001::/:/bin/sh\n")
+    (rootfs / "etc" / "group").write_text("root:x:0:\nweb:x:1001:\nstaff:x:50:\n")
+    return tmp_path
+
+
+def params(work, **kw):
+    base = {"name": "web", "state": "started", "state_root": str(work / "state"), "rootfs": str(work / "rootfs"),
+            "bundle_dir": str(work / "bundle"), "command": "sleep 100", "recreate": "auto", "restart": False,
+            "readonly_rootfs": False}
+    base.update(kw)
+    return base
+
+
+def plan(p, status=None, config_from=None, check_mode=True):
+    """Plan with a fake current container created from ``config_from`` params (same by default)."""
+    m = manager.ContainerManager(p, check_mode=check_mode)
+    current = None
+    if status is not None:
+        source = config_from if config_from is not None else p
+        desired = desired_container(source)
+        current = {"id": p["name"], "config": copy.deepcopy(desired.config), "bundle": desired.bundle,
+                   "status": status}
+        bundles.write(desired.bundle, desired.config)
+
+    def fake_load():
+        m.state = current
+        m.status = status if status is not None else "absent"
+    m.load = fake_load
+    return m.plan(), m
+
+
+def test_new_container_is_written_created_started(work):
+    assert plan(params(work))[0] == NEW
+
+
+def test_same_config_running_is_left_alone(work):
+    assert plan(params(work), "running")[0] == []
+
+
+def test_statuses_toward_started(work):
+    p = params(work)
+    assert plan(p, "created")[0] == ["start"]
+    assert plan(p, "paused")[0] == ["resume"]
+    # An OCI container cannot be started twice: a stopped one is made again.
+    assert plan(p, "stopped")[0] == ["delete", "create", "start"]
+
+
+def test_statuses_toward_stopped_and_created(work):
+    assert plan(params(work, state="stopped"), "running")[0] == ["stop"]
+    assert plan(params(work, state="stopped"), "paused")[0] == ["stop"]
+    assert plan(params(work, state="stopped"), "created")[0] == []
+    assert plan(params(work, state="stopped"), "stopped")[0] == []
+    assert plan(params(work, state="stopped", bundle_dir=str(work / "b2")))[0] == ["write_bundle", "create"]
+    assert plan(params(work, state="created"), "running")[0] == []
+    assert plan(params(work, state="created", bundle_dir=str(work / "b3")))[0] == ["write_bundle", "create"]
+
+
+def test_absent(work):
+    p = params(work, state="absent")
+    assert plan(p)[0] == []
+    assert plan(p, "running")[0] == ["stop", "delete", "remove_bundle"]
+    assert plan(p, "created")[0] == ["delete", "remove_bundle"]
+
+
+def test_resource_difference_is_updated_in_place(work):
+    actions, m = plan(params(work, memory="64m", pids_limit=20), "running", config_from=params(work, memory="32m"))
+    assert actions == ["write_bundle", "update"]
+    assert sorted(d.path for d in m.diffs) == ["linux.resources.memory.limit", "linux.resources.pids"]
+
+
+def test_removing_a_limit_recreates(work):
+    # There is no "unset" for a live cgroup value: a new container gets none.
+    actions, _m = plan(params(work), "running", config_from=params(work, memory="32m"))
+    assert actions == RECREATE_RUNNING
+
+
+def test_other_differences_recreate(work):
+    for change in ({"env": {"A": "1"}}, {"command": "sleep 5"}, {"hostname": "x"}, {"readonly_rootfs": True},
+                   {"cap_add": ["NET_ADMIN"]}, {"ulimits": ["nofile:10:20"]}, {"user": "web"}):
+        actions, m = plan(params(work, **change), "running", config_from=params(work))
+        assert actions == RECREATE_RUNNING, change
+        assert m.diffs, change
+
+
+def test_recreate_modes_and_restart(work):
+    changed = params(work, env={"A": "1"})
+    actions, m = plan(dict(changed, recreate="never"), "running", config_from=params(work))
+    assert actions == [] and m.diffs_reported_only and m.warnings
+    assert plan(dict(params(work), recreate="always"), "running")[0] == RECREATE_RUNNING[:2] + ["create", "start"]
+    assert plan(dict(params(work), restart=True), "running")[0] == ["stop", "delete", "create", "start"]
+
+
+def test_comparisons_ignore_by_option_name_and_path(work):
+    current = params(work)
+    assert plan(params(work, env={"A": "1"}, comparisons={"env": "ignore"}), "running", current)[0] == ["write_bundle"]
+    assert plan(params(work, env={"A": "1"}, comparisons={"process.env": "ignore"}), "running", current)[0] == \
+        ["write_bundle"]
+    with pytest.raises(OptionError):
+        plan(params(work, comparisons={"env": "sometimes"}), "running")
+
+
+def test_capabilities_compare_as_sets(work):
+    actions, m = plan(params(work, cap_add=["SYS_ADMIN", "NET_ADMIN"]), "running")
+    assert actions == []
+    m.state["config"]["process"]["capabilities"]["bounding"].reverse()
+    assert not manager.drift.differences(m.state["config"], m.desired.config)
+
+
+def test_bundle_directory_change_recreates(work):
+    actions, m = plan(params(work, bundle_dir=str(work / "other")), "running", config_from=params(work))
+    assert actions == RECREATE_RUNNING
+    assert m.diffs[0].path == "bundle"
+
+
+def test_bad_input_fails_before_anything(work):
+    with pytest.raises(InvalidIDError):
+        plan(params(work, name="../etc"))
+    with pytest.raises(OptionError) as info:
+        plan(params(work, rootfs=str(work / "missing")))
+    assert "rootfs" in str(info.value)
+    with pytest.raises(SpecError) as info:
+        plan(params(work, spec={"process": {"args": []}}))
+    assert "process.args" in str(info.value)
+    with pytest.raises(OptionError):
+        plan(params(work, bundle=str(work)))  # bundle with rootfs
+    assert not os.path.exists(str(work / "state"))
+
+
+def test_check_mode_diff_view_for_a_new_container(work):
+    m = manager.ContainerManager(params(work), check_mode=True)
+    result = m.converge()
+    assert result["changed"] and result["actions"] == NEW
+    assert result["diff"]["before"] == {"status": "absent"}
+    assert result["diff"]["after"]["status"] == "running"
+    assert result["diff"]["after"]["config"]["process"]["args"] == ["sleep", "100"]
+    assert not os.path.exists(str(work / "bundle"))  # check mode wrote nothing
