@@ -45,11 +45,6 @@ from ..syscalls import consts as C
 from ..syscalls import real
 from .support import check_supported
 
-# /proc/PID/ns entries joined, in the order the child enters them: the mount
-# namespace last, since it takes the host's /proc and cgroupfs out of reach
-# (the namespace fds are opened before). The pid namespace is the parent's job.
-JOINED = ("ipc", "uts", "net", "cgroup", "mnt")
-
 # Fields of the container's own process that an exec process without them
 # inherits (runc: env, cwd, user, capabilities, rlimits, no_new_privs, LSM labels).
 INHERITED = ("env", "cwd", "user", "capabilities", "rlimits", "noNewPrivileges",
@@ -140,7 +135,10 @@ def _wait_exit(pid, timeout):
             left = deadline - time.monotonic()
             if pidfd is not None:
                 # pidfd_open(2): the fd becomes readable when the process exits.
-                return bool(select.select([pidfd], [], [], max(left, 0))[0])
+                # poll(2), not select(2): the fd may be above FD_SETSIZE.
+                poller = select.poll()
+                poller.register(pidfd, select.POLLIN)
+                return bool(poller.poll(max(left, 0) * 1000.0))
             if _exited(pid) or left <= 0:
                 return _exited(pid)
             time.sleep(min(0.01, left))
@@ -215,7 +213,7 @@ def _require_running(container_id, status):
 def _namespaces_to_join(init_pid, opened):
     """{proc ns name: fd} of the init's namespaces that are not ours (pid included)."""
     targets = {}
-    for name in ("pid",) + JOINED:
+    for name in ("pid",) + execproc.JOIN_ORDER:
         theirs = "/proc/%d/ns/%s" % (init_pid, name)
         try:
             if os.stat(theirs).st_ino == os.stat("/proc/self/ns/%s" % name).st_ino:

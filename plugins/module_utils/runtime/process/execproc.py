@@ -37,6 +37,10 @@ from ..syscalls import real
 from . import sync
 from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
 
+# /proc/PID/ns entries the child joins, in this order: the mount namespace
+# last, since it takes the host's /proc and cgroupfs out of reach (the fds
+# were opened before). The pid namespace is the parent's job (see exec.py).
+JOIN_ORDER = ("ipc", "uts", "net", "cgroup", "mnt")
 # proc ns name -> clone flag for setns(2)
 _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 
@@ -90,7 +94,7 @@ def _enter_container(ctx):
     if ctx.cgroup is not None:
         ctx.cgroup.add_process(0)
     sc = real()
-    for name in ("ipc", "uts", "net", "cgroup", "mnt"):
+    for name in JOIN_ORDER:
         fd = ctx.ns_fds.get(name)
         if fd is None:
             continue
