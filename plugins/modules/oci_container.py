@@ -23,7 +23,7 @@ description:
     O(spec) merged last).
   - The container's stdout and stderr go to a size-capped log file (O(log_path)).
 author:
-  - opencontainer.runtime contributors
+  - opencontainer.runtime contributors (@opencontainer)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - opencontainer.runtime.container

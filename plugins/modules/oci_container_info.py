@@ -14,12 +14,17 @@ description:
     with the live status (a process that is gone or whose pid was reused reads as V(stopped)).
   - Only reads files; never changes anything.
 author:
-  - opencontainer.runtime contributors
+  - opencontainer.runtime contributors (@opencontainer)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
   - opencontainer.runtime.container.STATE_ROOT
 attributes:
+  check_mode:
+    support: full
+    details: It only reads, in check mode too.
+  diff_mode:
+    support: N/A
+    details: It changes nothing.
   platform:
     platforms: linux
 options:

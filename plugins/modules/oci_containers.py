@@ -15,7 +15,7 @@ description:
     0.2 seconds per item).
   - With O(exclusive=true), containers in O(state_root) that are not listed are removed.
 author:
-  - opencontainer.runtime contributors
+  - opencontainer.runtime contributors (@opencontainer)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - opencontainer.runtime.container.STATE_ROOT

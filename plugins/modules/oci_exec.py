@@ -15,7 +15,7 @@ description:
     and environment unless the options say otherwise.
   - Like M(ansible.builtin.command), the task reports a change and fails on a non-zero return code.
 author:
-  - opencontainer.runtime contributors
+  - opencontainer.runtime contributors (@opencontainer)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - opencontainer.runtime.container.STATE_ROOT

@@ -11,7 +11,7 @@
 # PYENV_VERSION, which breaks pyenv shims.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VENV_DIR="${1:-$REPO_ROOT/.venv}"
+VENV_DIR="$(cd "${1:-$REPO_ROOT/.venv}" && pwd)"
 shift || true
 
 cache="$HOME/.ansible/test/cache"

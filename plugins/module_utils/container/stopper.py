@@ -14,7 +14,6 @@ signal keeps its full grace period.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
 import signal
 import time
 
