@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: opencontainer.runtime contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -88,7 +87,7 @@ class Runtime(object):
 
     def status(self, container_id):
         result = subprocess.run(self.command("state", container_id), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
         if result.returncode != 0:
             return None
         return json.loads(result.stdout.decode()).get("status")
@@ -178,7 +177,8 @@ def monitor_rss_kb(runtime, container_id):
 def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_size):
     """One round of every measurement for one runtime; appends seconds to samples."""
     tag = "%s%d" % (runtime.name[0], iteration)
-    add = lambda key, value: samples.setdefault(key, []).append(value)
+    def add(key, value):
+        samples.setdefault(key, []).append(value)
 
     run_id = "run-" + tag
     add("run_fg", runtime.call("run", "--bundle", bundles.make(runtime, run_id, ["true"]), run_id))
@@ -229,7 +229,7 @@ def hide_unified_controllers(workdir):
 
 def remove_leftover_cgroups():
     """rmdir cgroups named after this bench that a runtime left behind."""
-    for base, dirs, _ in os.walk("/sys/fs/cgroup", topdown=True):
+    for base, dirs, dummy in os.walk("/sys/fs/cgroup", topdown=True):
         for name in list(dirs):
             if name.startswith(CGROUP_PREFIX):
                 try:
@@ -263,7 +263,7 @@ def describe_ours():
 def version_of(binary):
     try:
         output = subprocess.run([binary, "--version"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, timeout=10).stdout.decode()
+                                stderr=subprocess.DEVNULL, timeout=10, check=False).stdout.decode()
         return output.splitlines()[0] if output else "?"
     except (OSError, subprocess.SubprocessError):
         return "?"
@@ -315,7 +315,7 @@ def save_results(args, runtimes, samples):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=None,
                         help="iterations of the single-container measurements (default 10, quick 3)")
     parser.add_argument("--batch-runs", type=int, default=None,
@@ -326,7 +326,8 @@ def parse_args(argv):
     parser.add_argument("--no-results-file", action="store_true",
                         help="do not write bench/results/<time>.json")
     args = parser.parse_args(argv)
-    pick = lambda value, normal, quick: value if value is not None else (quick if args.quick else normal)
+    def pick(value, normal, quick):
+        return value if value is not None else (quick if args.quick else normal)
     args.runs = max(1, pick(args.runs, 10, 3))
     args.batch_runs = min(args.runs, max(0, pick(args.batch_runs, 3, 1)))
     args.batch_size = max(1, pick(args.batch_size, 100, 20))
@@ -352,7 +353,7 @@ def main(argv):
     candidates = [("ours", OURS), ("runc", shutil.which("runc")), ("crun", shutil.which("crun"))]
     workdir = tempfile.mkdtemp(prefix="ocibench-")
     runtimes = []
-    samples = {name: {} for name, _ in candidates}
+    samples = {name: {} for name, dummy in candidates}
     try:
         print("kernel: %s %s" % (platform.system(), platform.release()))
         print("bench python: %s" % sys.executable)
@@ -383,7 +384,7 @@ def main(argv):
                     print("%s FAILED, its columns show n/a: %s" % (runtime.name, error))
             print("iteration %d/%d done (%.0f s)" % (iteration + 1, args.runs, time.monotonic() - began))
 
-        print("\n" + format_table([name for name, _ in candidates], samples, args.batch_size))
+        print("\n" + format_table([name for name, dummy in candidates], samples, args.batch_size))
         if not args.no_results_file:
             print("\nsamples saved to %s" % save_results(args, runtimes, samples))
         return 1 if any(runtime.failure for runtime in runtimes) else 0

@@ -90,7 +90,7 @@ def proc_status_field(pid_or_self, field):
     """A line of /proc/PID/status (e.g. CapEff), stripped, or None."""
     with open("/proc/%s/status" % pid_or_self) as handle:
         for line in handle:
-            key, _, value = line.partition(":")
+            key, dummy, value = line.partition(":")
             if key == field:
                 return value.strip()
     return None
@@ -300,7 +300,7 @@ class Runtime(object):
         proc = subprocess.run(argv, stdin=stdin,
                               stdout=kwargs.pop("stdout", subprocess.PIPE),
                               stderr=kwargs.pop("stderr", subprocess.PIPE),
-                              timeout=timeout, universal_newlines=True, **kwargs)
+                              timeout=timeout, universal_newlines=True, check=False, **kwargs)
         return Result(argv, proc.returncode, proc.stdout, proc.stderr,
                       time.monotonic() - start)
 

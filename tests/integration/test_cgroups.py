@@ -42,7 +42,7 @@ def test_process_joins_cgroups_path(oci):
     with open("/proc/%d/cgroup" % pid) as handle:
         lines = handle.read().splitlines()
     for line in lines:
-        _, controllers, path = line.split(":", 2)
+        dummy, controllers, path = line.split(":", 2)
         if "memory" in controllers.split(","):
             assert path == config["linux"]["cgroupsPath"]
 
@@ -73,7 +73,7 @@ def test_pids_limit_file_and_enforced(oci):
     require_v1("pids")
     config = oci.config(["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 30 & done; wait"])
     config["linux"]["resources"]["pids"] = {"limit": 4}
-    cid, _ = started(oci, config)
+    cid, dummy = started(oci, config)
     base = oci.cgroup_dir(config, "pids")
     assert read(base + "/pids.max") == "4"
     # busybox sh gives up at the first failed fork and the container stops.
@@ -123,7 +123,7 @@ def test_blkio_weight(oci):
 def test_cgroups_removed_at_delete(oci):
     config = oci.config(["sleep", "30"])
     config["linux"]["resources"]["pids"] = {"limit": 50}
-    cid, _ = started(oci, config)
+    cid, dummy = started(oci, config)
     path = config["linux"]["cgroupsPath"]
     present = H.cgroup_dirs_under(path)
     assert os.path.join(H.CGROUP_ROOT, "memory", path.lstrip("/")) in present
@@ -133,7 +133,7 @@ def test_cgroups_removed_at_delete(oci):
 
 def test_cgroups_removed_after_normal_exit_and_delete(oci):
     config = oci.config(["true"])
-    cid, _ = started(oci, config)
+    cid, dummy = started(oci, config)
     oci.rt.wait_status(cid, "stopped")
     oci.rt.delete(cid).check()
     assert H.cgroup_dirs_under(config["linux"]["cgroupsPath"]) == {}
@@ -144,7 +144,7 @@ def test_kill_all_reaches_every_process(oci):
     # --all must signal every process of the container's cgroup.
     config = oci.config(["sh", "-c", "sleep 30 & sleep 30 & echo ready > /out/ready; wait"])
     H.remove_namespace(config, "pid")
-    cid, _ = started(oci, config)
+    cid, dummy = started(oci, config)
     H.wait_file(oci.out_file("ready"))
     pids = H.cgroup_procs(oci.cgroup_dir(config, "pids"))
     assert len(pids) == 3, pids

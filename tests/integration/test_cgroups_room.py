@@ -12,10 +12,13 @@ import uuid
 
 import pytest
 
-from runtime import cgroups
+from runtime.cgroups.detect import HYBRID, UNIFIED
+from runtime.cgroups.devices import DEFAULT_ALLOWED_RULES, normalize_rules
+from runtime.cgroups.manager import CgroupManager
+from runtime.cgroups.v2 import shares_to_weight
 from runtime.cgroups import devices_bpf
 from runtime.errors import CgroupError
-from runtime.syscalls import real
+from runtime.syscalls.host import real
 
 ROOT = "/sys/fs/cgroup"
 UNIFIED = "/sys/fs/cgroup/unified"
@@ -98,7 +101,7 @@ def manager_factory():
     def make(resources_path_parent=None):
         unique = "room-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8])
         parent = resources_path_parent or "ocitest-" + unique
-        mgr = cgroups.CgroupManager.plan(unique, "/%s/%s" % (parent, unique))
+        mgr = CgroupManager.plan(unique, "/%s/%s" % (parent, unique))
         made.append(mgr)
         return mgr
 
@@ -124,7 +127,7 @@ def test_manager_limits_join_and_destroy(manager_factory, children):
     resources = {"memory": {"limit": 64 << 20}, "pids": {"limit": 50},
                  "cpu": {"shares": 512}}
     page = _hugepage_size()
-    via_v2 = mgr.mode == cgroups.HYBRID and "hugetlb" in _unified_controllers()
+    via_v2 = mgr.mode == HYBRID and "hugetlb" in _unified_controllers()
     if page and (via_v2 or any("hugetlb" in h.controllers for h in mgr.hierarchies)):
         resources["hugepageLimits"] = [{"pageSize": page, "limit": 0}]
     mgr.create()
@@ -141,11 +144,11 @@ def test_manager_limits_join_and_destroy(manager_factory, children):
         assert membership.get(key) == expected_rel, (hierarchy.name, membership)
         assert str(pid) in _read(os.path.join(paths[hierarchy.name], "cgroup.procs")).split()
 
-    if mgr.mode == cgroups.UNIFIED:
+    if mgr.mode == UNIFIED:
         leaf = paths[""]
         assert _read(os.path.join(leaf, "memory.max")) == str(64 << 20)
         assert _read(os.path.join(leaf, "pids.max")) == "50"
-        assert _read(os.path.join(leaf, "cpu.weight")) == str(cgroups.shares_to_weight(512))
+        assert _read(os.path.join(leaf, "cpu.weight")) == str(shares_to_weight(512))
     else:
         assert _read(os.path.join(paths["memory"], "memory.limit_in_bytes")) == str(64 << 20)
         assert _read(os.path.join(paths["pids"], "pids.max")) == "50"
@@ -161,7 +164,7 @@ def test_manager_limits_join_and_destroy(manager_factory, children):
         assert _read(huge) == "0"
 
     assert pid in mgr.pids()
-    restored = cgroups.CgroupManager.from_dict(mgr.to_dict())
+    restored = CgroupManager.from_dict(mgr.to_dict())
     assert pid in restored.pids()
 
     children.kill_all()
@@ -240,7 +243,7 @@ def test_bpf_device_filter_denies_dev_null_read():
     cgroup = os.path.join(base, "ocitest-bpf-%d-%s" % (os.getpid(), uuid.uuid4().hex[:8]))
     os.mkdir(cgroup)
     try:
-        rules = cgroups.normalize_rules([{"allow": True, "access": "rwm"},
+        rules = normalize_rules([{"allow": True, "access": "rwm"},
                                          {"allow": False, "type": "c", "major": 1, "minor": 3,
                                           "access": "r"}])
         devices_bpf.apply_device_rules(cgroup, rules, real())
@@ -255,7 +258,7 @@ def test_bpf_device_filter_denies_dev_null_read():
     finally:
         # The child is reaped, so the cgroup is empty; rmdir also detaches
         # and frees the program.
-        for _ in range(50):
+        for dummy in range(50):
             try:
                 os.rmdir(cgroup)
                 break
@@ -268,7 +271,7 @@ def test_bpf_device_filter_denies_dev_null_read():
 
 def test_v1_devices_controller_rules(manager_factory):
     mgr = manager_factory()
-    if mgr.mode == cgroups.UNIFIED or not any("devices" in h.controllers
+    if mgr.mode == UNIFIED or not any("devices" in h.controllers
                                               for h in mgr.hierarchies):
         pytest.skip("no cgroup v1 devices controller on this host")
     mgr.create()
@@ -286,7 +289,7 @@ def test_v1_devices_controller_rules(manager_factory):
 
 def test_v1_default_devices_win_over_config_rules(manager_factory):
     mgr = manager_factory()
-    if mgr.mode == cgroups.UNIFIED or not any("devices" in h.controllers
+    if mgr.mode == UNIFIED or not any("devices" in h.controllers
                                               for h in mgr.hierarchies):
         pytest.skip("no cgroup v1 devices controller on this host")
     mgr.create()
@@ -308,9 +311,9 @@ def test_kernel_verifier_accepts_every_rule_shape():
                                      "access": "rw"}],
                  [{"allow": True}, {"allow": False, "type": "b", "minor": 7, "access": "m"},
                   {"allow": False, "type": "a", "major": 5, "access": "w"}]]
-    normalized = [cgroups.normalize_rules(raw) for raw in rule_sets]
-    normalized.append(cgroups.normalize_rules([{"allow": False}])
-                      + list(cgroups.devices.DEFAULT_ALLOWED_RULES))
+    normalized = [normalize_rules(raw) for raw in rule_sets]
+    normalized.append(normalize_rules([{"allow": False}])
+                      + list(DEFAULT_ALLOWED_RULES))
     for rules in normalized:
         program = devices_bpf.build_program(rules)
         fd = devices_bpf.load_program(program, real())

@@ -190,4 +190,3 @@ def test_debug_flag_accepted(oci):
         for line in handle.read().splitlines():
             if line.strip():
                 json.loads(line)
-

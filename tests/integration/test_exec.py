@@ -40,7 +40,7 @@ def exec_ok(oci, container_id, argv, *flags):
 
 
 def test_joins_every_namespace_of_the_container(oci):
-    container_id, _ = running(oci, cgroupns=True)
+    container_id, dummy = running(oci, cgroupns=True)
     script = "for n in %s; do echo $n $(readlink /proc/self/ns/$n) $(readlink /proc/1/ns/$n); done" \
         % " ".join(NAMESPACES)
     for line in exec_ok(oci, container_id, ["sh", "-c", script]).splitlines():
@@ -52,7 +52,7 @@ def test_sees_hostname_pid_namespace_root_and_network(oci):
     rootfs = oci.private_rootfs()
     with open(os.path.join(rootfs, "only-in-rootfs"), "w") as handle:
         handle.write("marker\n")
-    container_id, _ = running(oci, rootfs=rootfs)
+    container_id, dummy = running(oci, rootfs=rootfs)
     assert exec_ok(oci, container_id, ["hostname"]) == "oci-test\n"
     assert exec_ok(oci, container_id, ["cat", "/only-in-rootfs"]) == "marker\n"
     # pid namespace: the container's init is pid 1 and we get a low pid.
@@ -85,12 +85,12 @@ def test_joins_the_container_cgroup(oci):
 @pytest.mark.parametrize("script,code", [("exit 0", 0), ("exit 7", 7), ("exit 255", 255),
                                          ("kill -9 $$", 128 + 9)])
 def test_exit_code_passes_through(oci, script, code):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     assert exec_(oci, container_id, ["sh", "-c", script]).returncode == code
 
 
 def test_env_cwd_user_and_groups(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     out = exec_ok(oci, container_id, ["sh", "-c", 'echo "$FOO|$TERM"; pwd; id -u; id -g; id -G'],
                   "--env", "FOO=bar baz", "--cwd", "/tmp", "--user", "1000:1000",
                   "--additional-gids", "10", "--additional-gids", "20")
@@ -100,13 +100,13 @@ def test_env_cwd_user_and_groups(oci):
 
 
 def test_rlimits_and_no_new_privs_of_the_container(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     out = exec_ok(oci, container_id, ["sh", "-c", "ulimit -n; grep NoNewPrivs /proc/self/status"])
     assert out.split() == ["1024", "NoNewPrivs:", "1"]
 
 
 def test_capabilities(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     status = H.parse_status_text(exec_ok(oci, container_id, ["cat", "/proc/self/status"]))
     assert int(status["CapEff"], 16) == H.cap_mask(H.DEFAULT_CAPS)
     assert int(status["CapBnd"], 16) == H.cap_mask(H.DEFAULT_CAPS)
@@ -116,7 +116,7 @@ def test_capabilities(oci):
 
 
 def test_process_file(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     path = os.path.join(oci.tmp, "process.json")
     with open(path, "w") as handle:
         handle.write('{"args": ["sh", "-c", "echo $A; pwd; id -u; grep CapEff /proc/self/status"],'
@@ -147,7 +147,7 @@ def test_refuses_stopped_and_unknown_containers(oci):
 
 
 def test_missing_executable_and_bad_cwd(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     H.assert_fails(exec_(oci, container_id, ["no-such-program"]), "no-such-program", "not found")
     H.assert_fails(exec_(oci, container_id, ["/bin/nope", "x"]), "/bin/nope")
     H.assert_fails(exec_(oci, container_id, "--cwd", "/no/such/dir", ["true"]), "/no/such/dir")
@@ -156,16 +156,16 @@ def test_missing_executable_and_bad_cwd(oci):
 
 @pytest.mark.ours
 def test_tty_is_refused_for_now(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     H.assert_fails(exec_(oci, container_id, "--tty", ["true"]), "terminal")
 
 
 def test_concurrent_execs(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     argv = [oci.rt.binary, "--root", oci.rt.root, "exec", container_id, "sh", "-c", "sleep 1; echo $$"]
     started = time.monotonic()
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True) for _ in range(5)]
+                              universal_newlines=True) for dummy in range(5)]
     outputs = [p.communicate(timeout=H.CMD_TIMEOUT) for p in procs]
     elapsed = time.monotonic() - started
     assert [p.returncode for p in procs] == [0] * 5, outputs
@@ -195,7 +195,7 @@ def test_detach_pid_file_and_delete_force_removes_the_process(oci):
 
 
 def test_foreground_exec_forwards_signals(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     argv = [oci.rt.binary, "--root", oci.rt.root, "exec", container_id, "sh", "-c",
             "trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, universal_newlines=True)
@@ -215,7 +215,7 @@ def test_foreground_exec_forwards_signals(oci):
 @pytest.mark.ours
 def test_api_stdio_fds_and_no_leaked_fds(oci):
     from runtime.lifecycle.exec import exec_process, start_exec
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     read_out, write_out = os.pipe()
     read_in, write_in = os.pipe()
     leaked = os.open("/", os.O_RDONLY)  # inheritable on purpose: the child must still close it
@@ -250,7 +250,7 @@ def test_api_stdio_fds_and_no_leaked_fds(oci):
 def test_api_wait_timeout_kill_and_delete(oci):
     from runtime.errors import RuntimeFailure
     from runtime.lifecycle.exec import ExecTimeout, start_exec
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     with open(os.devnull, "w") as null:
         handle = start_exec(oci.rt.root, container_id, {"args": ["sleep", "100"]}, stdout=null.fileno())
         with pytest.raises(ExecTimeout):
@@ -259,7 +259,7 @@ def test_api_wait_timeout_kill_and_delete(oci):
         assert handle.wait(timeout=10) == 128 + signal.SIGTERM
         # Processes still running when the container is deleted die with it.
         handles = [start_exec(oci.rt.root, container_id, {"args": ["sleep", "100"]}, stdout=null.fileno())
-                   for _ in range(3)]
+                   for dummy in range(3)]
     # The pid namespace is torn down once its processes are reaped, and we are
     # their parent: delete runs while we wait, as it would for a real caller.
     delete = subprocess.Popen([oci.rt.binary, "--root", oci.rt.root, "delete", "--force", container_id],
@@ -267,7 +267,7 @@ def test_api_wait_timeout_kill_and_delete(oci):
     try:
         assert [h.wait(timeout=10) for h in handles] == [128 + signal.SIGKILL] * 3
     finally:
-        _, err = delete.communicate(timeout=H.CMD_TIMEOUT)
+        dummy, err = delete.communicate(timeout=H.CMD_TIMEOUT)
     assert delete.returncode == 0, err
     with pytest.raises(RuntimeFailure, match="does not exist"):
         start_exec(oci.rt.root, container_id, {"args": ["true"]})
@@ -277,7 +277,7 @@ def test_api_wait_timeout_kill_and_delete(oci):
 def test_api_errors_from_the_child(oci):
     from runtime.errors import RuntimeFailure, SpecError
     from runtime.lifecycle.exec import start_exec
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     before = _children()
     with pytest.raises(RuntimeFailure, match="not found in \\$PATH"):
         start_exec(oci.rt.root, container_id, {"args": ["missing-tool"]})
@@ -298,7 +298,7 @@ def _children():
 
 @pytest.mark.ours
 def test_unwritable_pid_file_fails_and_leaves_no_process(oci):
-    container_id, _ = running(oci)
+    container_id, dummy = running(oci)
     result = exec_(oci, container_id, "--detach", "--pid-file", os.path.join(oci.tmp, "no", "dir", "pid"),
                    ["sleep", "100"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     H.assert_fails(result, "--pid-file")

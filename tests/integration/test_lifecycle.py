@@ -140,7 +140,7 @@ def test_delete_force_unknown_container_succeeds(oci):
 
 
 def test_many_containers_independent(oci):
-    ids = [oci.new_id() for _ in range(3)]
+    ids = [oci.new_id() for dummy in range(3)]
     for cid in ids:
         oci.rt.create_started(cid, oci.bundle(oci.config(["sleep", "30"])))
     oci.rt.kill(ids[1], "KILL").check()

@@ -146,4 +146,3 @@ def test_on_stop_handler_on_kill(oci):
     oci.rt.kill(cid, "KILL").check()
     state = json.loads(H.wait_file(record))
     assert state["id"] == cid and state["status"] == "stopped"
-

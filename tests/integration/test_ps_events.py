@@ -20,7 +20,7 @@ def started(oci, args):
 
 
 def test_ps_json_lists_every_process(oci):
-    cid, pid, _ = started(oci, ["sh", "-c", "sleep 30 & echo ready > /out/ready; wait"])
+    cid, pid, dummy = started(oci, ["sh", "-c", "sleep 30 & echo ready > /out/ready; wait"])
     H.wait_file(oci.out_file("ready"))
     pids = json.loads(oci.rt.cmd("ps", "--format", "json", cid).check().stdout)
     assert pid in pids
@@ -29,7 +29,7 @@ def test_ps_json_lists_every_process(oci):
 
 
 def test_ps_table(oci):
-    cid, pid, _ = started(oci, ["sleep", "30"])
+    cid, pid, dummy = started(oci, ["sleep", "30"])
     out = oci.rt.cmd("ps", cid).check().stdout.splitlines()
     assert "PID" in out[0].split()
     column = out[0].split().index("PID")
@@ -41,7 +41,7 @@ def test_ps_table(oci):
 
 
 def test_events_stats(oci):
-    cid, _, _ = started(oci, ["sh", "-c", "sleep 30 & sleep 30 & wait"])
+    cid, dummy, dummy = started(oci, ["sh", "-c", "sleep 30 & sleep 30 & wait"])
     H.wait_for(lambda: len(json.loads(oci.rt.cmd("ps", "-f", "json", cid).check().stdout)) == 3,
                what="three processes")
     event = json.loads(oci.rt.cmd("events", "--stats", cid).check().stdout)
@@ -57,7 +57,7 @@ def test_events_stats(oci):
 @pytest.mark.ours
 def test_events_interval_until_stopped(oci):
     # runc keeps printing after the container stopped; this runtime ends there.
-    cid, _, _ = started(oci, ["sleep", "1"])
+    cid, dummy, dummy = started(oci, ["sleep", "1"])
     result = oci.rt.cmd("events", "--interval", "200ms", cid, timeout=15).check()
     samples = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(samples) >= 2
@@ -66,6 +66,6 @@ def test_events_interval_until_stopped(oci):
 
 
 def test_events_stats_of_stopped_container_fails(oci):
-    cid, _, _ = started(oci, ["true"])
+    cid, dummy, dummy = started(oci, ["true"])
     oci.rt.wait_status(cid, "stopped")
     H.assert_fails(oci.rt.cmd("events", "--stats", cid), cid)

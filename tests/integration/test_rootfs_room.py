@@ -26,7 +26,7 @@ import pytest
 
 from runtime.rootfs import devices, mountinfo, securejoin, setup
 from runtime.syscalls import consts as C
-from runtime.syscalls import real
+from runtime.syscalls.host import real
 
 pytestmark = [
     pytest.mark.ours,
@@ -212,7 +212,7 @@ def _exec_busybox(args):
             break
         out += chunk
     os.close(read_end)
-    _, status = os.waitpid(pid, 0)
+    dummy, status = os.waitpid(pid, 0)
     return os.WEXITSTATUS(status), out.decode()
 
 
@@ -309,7 +309,7 @@ def _run_child(world, variant, hierarchies):
         if variant.get("userns"):
             _map_root(pid, read_end, mapped_w)
         while True:
-            ready, _, _ = select.select([read_end], [], [], CHILD_TIMEOUT)
+            ready, dummy, dummy = select.select([read_end], [], [], CHILD_TIMEOUT)
             if not ready:
                 os.kill(pid, signal.SIGKILL)
                 pytest.fail("the child did not report within %ds" % CHILD_TIMEOUT)
@@ -329,7 +329,7 @@ def _run_child(world, variant, hierarchies):
 
 def _map_root(pid, read_end, mapped_w):
     """Map host uid/gid 0 to 0 in the child's new user namespace."""
-    ready, _, _ = select.select([read_end], [], [], CHILD_TIMEOUT)
+    ready, dummy, dummy = select.select([read_end], [], [], CHILD_TIMEOUT)
     if not ready or os.read(read_end, 1) != b"U":
         return  # the child failed before unsharing: its report says why
     for name in ("uid_map", "gid_map"):
@@ -393,7 +393,7 @@ def _check(report, world, variant):
 
     assert report["masked_file"] == [True, 1, 3]
     assert report["masked_content"] == ""
-    assert report["masked_dirs"] == [[] for _ in variant["masked_dirs"]]
+    assert report["masked_dirs"] == [[] for dummy in variant["masked_dirs"]]
     assert report["data"] == "hello from the host"
     assert report["writes"] == {"root": "EROFS", "data": "EROFS", "readonly_path": "EROFS",
                                 "cgroup": "EROFS", "tmp": "ok", "locked": "EROFS"}

@@ -21,11 +21,14 @@ import traceback
 import pytest
 
 from runtime.errors import SecurityError, SyscallError
-from runtime.security import (apply_identity, apply_rlimits, apply_sysctls, apply_umask,
-                              close_inherited_fds, set_domainname, set_hostname,
-                              set_no_new_privileges, set_oom_score_adj)
+from runtime.security.fds import close_inherited_fds
+from runtime.security.identity import apply_identity
+from runtime.security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
+from runtime.security.rlimits import apply_rlimits
+from runtime.security.sysctl import apply_sysctls
+from runtime.security.uts import set_domainname, set_hostname
 from runtime.syscalls import consts as C
-from runtime.syscalls import real
+from runtime.syscalls.host import real
 
 pytestmark = [
     pytest.mark.ours,
@@ -71,7 +74,7 @@ def run_in_child(body):
         data = _read_all(read_end)
     finally:
         os.close(read_end)
-        _, status = os.waitpid(pid, 0)
+        dummy, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "child died: %r" % status
     result = json.loads(data.decode())
     assert "error" not in result, result.get("error")
@@ -102,7 +105,7 @@ def run_program_in_child(prepare, argv):
     finally:
         os.close(read_end)
         os.close(err_read)
-        _, status = os.waitpid(pid, 0)
+        dummy, status = os.waitpid(pid, 0)
     assert not err, err.decode()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, "exit status %r" % status
     return out.decode()
@@ -111,7 +114,7 @@ def run_program_in_child(prepare, argv):
 def parse_status(text):
     fields = {}
     for line in text.splitlines():
-        key, _, value = line.partition(":")
+        key, dummy, value = line.partition(":")
         fields[key] = value.strip()
     return fields
 
@@ -298,7 +301,7 @@ def test_close_inherited_fds(tmp_path, syscalls):
     try:
         def body(report_fd):
             _ensure_stdio()
-            extra = [os.open("/dev/null", os.O_RDONLY) for _ in range(5)]
+            extra = [os.open("/dev/null", os.O_RDONLY) for dummy in range(5)]
             hole = os.dup2(extra[0], 200)
             kept = [extra[2], hole, report_fd]
             method = close_inherited_fds(keep=kept, syscalls=syscalls)

@@ -69,7 +69,7 @@ def test_pause_blocks_progress_and_resume_releases_it(oci):
 
 @pytest.mark.ours
 def test_paused_status_in_state_file(oci):
-    cid, _ = started_counter(oci)
+    cid, dummy = started_counter(oci)
     oci.rt.cmd("pause", cid).check()
     assert oci.rt.read_state_file(cid)["status"] == "paused"
     oci.rt.cmd("resume", cid).check()
@@ -100,7 +100,7 @@ def test_pause_and_resume_refuse_wrong_status(oci):
 
 
 def test_kill_paused_container(oci):
-    cid, _ = started_counter(oci)
+    cid, dummy = started_counter(oci)
     pid = oci.rt.state(cid)["pid"]
     oci.rt.cmd("pause", cid).check()
     oci.rt.kill(cid, "KILL").check()

@@ -10,7 +10,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_cgroups_sim import SimHost  # noqa: E402
 
-from runtime import cgroups  # noqa: E402
+from runtime.cgroups import devices  # noqa: E402
+from runtime.cgroups.devices import normalize_rules  # noqa: E402
 from runtime.syscalls.fake import FakeSyscalls  # noqa: E402
 from runtime.errors import CgroupError, SpecError, UnsupportedError  # noqa: E402
 
@@ -193,7 +194,7 @@ def test_default_device_rules_without_config_rules(tmp_path):
     mgr.apply(None)
     lines = [(os.path.basename(p), v) for p, v in writes(host, devices=True)]
     assert lines[0] == ("devices.deny", "a")
-    assert len(lines) == 1 + len(cgroups.devices.DEFAULT_ALLOWED_RULES)
+    assert len(lines) == 1 + len(devices.DEFAULT_ALLOWED_RULES)
     assert all(name == "devices.allow" for name, _v in lines[1:])
 
 
@@ -210,13 +211,13 @@ def test_no_devices_controller_skips_defaults_but_not_config_rules(tmp_path):
 
 def test_device_rule_errors_name_the_rule():
     with pytest.raises(SpecError) as info:
-        cgroups.normalize_rules([{"allow": True}, {"allow": True, "type": "x"}])
+        normalize_rules([{"allow": True}, {"allow": True, "type": "x"}])
     assert info.value.path == "linux.resources.devices[1].type"
     with pytest.raises(SpecError) as info:
-        cgroups.normalize_rules([{"allow": True, "access": "rx"}])
+        normalize_rules([{"allow": True, "access": "rx"}])
     assert info.value.path == "linux.resources.devices[0].access"
     with pytest.raises(SpecError) as info:
-        cgroups.normalize_rules([{"type": "c"}])
+        normalize_rules([{"type": "c"}])
     assert info.value.path == "linux.resources.devices[0].allow"
 
 

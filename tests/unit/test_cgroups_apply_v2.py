@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_cgroups_sim import SimHost  # noqa: E402
 
-from runtime import cgroups  # noqa: E402
+from runtime.cgroups.v2 import shares_to_weight  # noqa: E402
 from runtime.errors import SpecError, UnsupportedError  # noqa: E402
 from runtime.syscalls.fake import FakeSyscalls  # noqa: E402
 
@@ -35,7 +35,7 @@ def writes(host, devices=False):
 
 @pytest.mark.parametrize("shares,weight", [(2, 1), (1024, 39), (512, 20), (262144, 10000)])
 def test_shares_to_weight(shares, weight):
-    assert cgroups.shares_to_weight(shares) == weight
+    assert shares_to_weight(shares) == weight
 
 
 def test_v2_cpu_and_subtree_control(tmp_path):

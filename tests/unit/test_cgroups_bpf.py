@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from runtime.cgroups import devices, devices_bpf, normalize_rules
+from runtime.cgroups import devices, devices_bpf
+from runtime.cgroups.devices import normalize_rules
 from runtime.errors import CgroupError, UnsupportedError
 from runtime.syscalls.fake import FakeSyscalls
 

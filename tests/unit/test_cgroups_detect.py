@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_cgroups_sim import SimHost  # noqa: E402
 
-from runtime import cgroups  # noqa: E402
+from runtime.cgroups.files import CgroupFiles  # noqa: E402
+from runtime.cgroups.manager import CgroupManager, resolve_cgroups_path  # noqa: E402
 from runtime.cgroups import detect  # noqa: E402
 from runtime.errors import CgroupError, UnsupportedError  # noqa: E402
 
@@ -69,7 +70,7 @@ def test_v1_options_that_are_not_controllers_are_ignored(tmp_path):
             "2 1 0:2 / /cg/cpuset rw - cgroup cgroup rw,cpuset,noprefix,"
             "release_agent=/sbin/x,clone_children\n"
             "3 1 0:3 / /cg/elsewhere/memory rw - cgroup cgroup rw,memory\n")
-    mode, hierarchies = detect.detect_hierarchies("/cg", text, cgroups.CgroupFiles())
+    mode, hierarchies = detect.detect_hierarchies("/cg", text, CgroupFiles())
     assert mode == detect.LEGACY
     # memory is not directly below the mount root: not ours to use
     assert [(h.name, h.controllers) for h in hierarchies] == [("cpuset", ["cpuset"])]
@@ -80,14 +81,14 @@ def test_overmounted_cgroup_is_hidden():
             "2 1 0:2 / /cg/memory rw - cgroup cgroup rw,memory\n"
             "3 1 0:3 / /cg/pids rw - cgroup cgroup rw,pids\n"
             "4 2 0:4 / /cg/memory rw - tmpfs tmpfs rw\n")
-    _mode, hierarchies = detect.detect_hierarchies("/cg", text, cgroups.CgroupFiles())
+    _mode, hierarchies = detect.detect_hierarchies("/cg", text, CgroupFiles())
     assert [h.name for h in hierarchies] == ["pids"]
 
 
 def test_no_cgroups_is_unsupported():
     with pytest.raises(UnsupportedError) as info:
         detect.detect_hierarchies("/cg", "1 0 0:1 / /cg rw - tmpfs tmpfs rw\n",
-                                  cgroups.CgroupFiles())
+                                  CgroupFiles())
     assert "/cg" in str(info.value)
 
 
@@ -107,36 +108,36 @@ def test_named_hierarchy_mount_options():
     ("//a/./b/", "a/b"),
 ])
 def test_cgroups_path_resolution(given, expected):
-    assert cgroups.resolve_cgroups_path("abc", given) == expected
+    assert resolve_cgroups_path("abc", given) == expected
 
 
 @pytest.mark.parametrize("given", ["/a/../b", "../x", "/a/.."])
 def test_dotdot_is_rejected_naming_the_field(given):
     with pytest.raises(CgroupError) as info:
-        cgroups.resolve_cgroups_path("abc", given)
+        resolve_cgroups_path("abc", given)
     assert "linux.cgroupsPath" in str(info.value) and ".." in str(info.value)
 
 
 def test_root_path_is_rejected():
     with pytest.raises(CgroupError) as info:
-        cgroups.resolve_cgroups_path("abc", "/")
+        resolve_cgroups_path("abc", "/")
     assert "linux.cgroupsPath" in str(info.value)
 
 
 def test_systemd_path_is_unsupported():
     with pytest.raises(UnsupportedError) as info:
-        cgroups.resolve_cgroups_path("abc", "system.slice:docker:abc")
+        resolve_cgroups_path("abc", "system.slice:docker:abc")
     assert "linux.cgroupsPath" in str(info.value) and "systemd" in str(info.value)
 
 
 def test_plan_reads_host_mountinfo_when_not_given(monkeypatch, tmp_path):
     host = SimHost(tmp_path, "hybrid")
     monkeypatch.setattr(detect, "read_host_mountinfo", lambda: host.mountinfo)
-    mgr = cgroups.CgroupManager.plan("x", None, mount_root=host.mount_root, files=host.files)
+    mgr = CgroupManager.plan("x", None, mount_root=host.mount_root, files=host.files)
     assert mgr.mode == "hybrid"
 
 
 def test_default_path_refuses_an_unsafe_id():
     from runtime.errors import InvalidIDError
     with pytest.raises(InvalidIDError):
-        cgroups.resolve_cgroups_path("../../escape", None)
+        resolve_cgroups_path("../../escape", None)

@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_cgroups_sim import SimHost  # noqa: E402
 
-from runtime import cgroups  # noqa: E402
+from runtime.cgroups.manager import CgroupManager  # noqa: E402
 from runtime.errors import CgroupError  # noqa: E402
 
 LEAF = "opencontainer/c1"
@@ -99,7 +99,7 @@ def test_state_round_trip_through_json(tmp_path):
     data = json.loads(json.dumps(mgr.to_dict()))
     assert data["mode"] == "hybrid"
     assert data["paths"]["unified"] == host.path("unified", "x", "c1")
-    again = cgroups.CgroupManager.from_dict(data, files=host.files)
+    again = CgroupManager.from_dict(data, files=host.files)
     assert again.mode == mgr.mode
     assert again.paths == mgr.paths
     assert again.created == mgr.created
@@ -112,7 +112,7 @@ def test_state_round_trip_through_json(tmp_path):
                                     {"version": 1, "mode": "legacy", "hierarchies": 3}])
 def test_broken_state_is_a_cgroup_error(broken):
     with pytest.raises(CgroupError):
-        cgroups.CgroupManager.from_dict(broken)
+        CgroupManager.from_dict(broken)
 
 
 def test_add_process_joins_every_hierarchy(tmp_path):

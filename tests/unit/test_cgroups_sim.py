@@ -13,7 +13,7 @@ import errno
 import os
 import shutil
 
-from runtime.cgroups import CgroupFiles
+from runtime.cgroups.files import CgroupFiles
 
 V1_FILES = {
     "cpu": ["cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.cfs_burst_us",
@@ -184,6 +184,6 @@ class SimHost(object):
         return os.path.join(self.mount_root, *parts)
 
     def manager(self, container_id="ctr1", cgroups_path=None, syscalls=None):
-        from runtime.cgroups import CgroupManager
+        from runtime.cgroups.manager import CgroupManager
         return CgroupManager.plan(container_id, cgroups_path, mount_root=self.mount_root,
                                   mountinfo=self.mountinfo, files=self.files, syscalls=syscalls)

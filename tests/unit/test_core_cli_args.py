@@ -11,14 +11,14 @@ def test_global_then_command():
 
 
 def test_short_and_single_dash_forms():
-    _, cmd, flags, pos = parse(["run", "-d", "-b", "/b", "x"])
+    dummy, cmd, flags, pos = parse(["run", "-d", "-b", "/b", "x"])
     assert flags == {"detach": True, "bundle": "/b"} and pos == ["x"]
-    _, _, flags, _ = parse(["delete", "-force", "x"])
+    dummy, dummy, flags, dummy = parse(["delete", "-force", "x"])
     assert flags == {"force": True}
 
 
 def test_kill_signal_positional_and_flag_after():
-    _, cmd, flags, pos = parse(["kill", "c", "KILL", "--all"])
+    dummy, cmd, flags, pos = parse(["kill", "c", "KILL", "--all"])
     assert pos == ["c", "KILL"] and flags == {"all": True}
 
 

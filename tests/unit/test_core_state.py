@@ -119,7 +119,7 @@ def test_zombie_is_stopped():
     start = stateio.proc_stat(p.pid)[1]
     p.kill()
     import time
-    for _ in range(200):
+    for dummy in range(200):
         if stateio.proc_stat(p.pid)[0] == "Z":
             break
         time.sleep(0.005)

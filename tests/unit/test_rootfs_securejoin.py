@@ -14,7 +14,7 @@ import pytest
 from runtime.errors import SyscallError
 from runtime.rootfs import securejoin
 from runtime.rootfs.securejoin import mount_target, open_in_root, resolve_in_root
-from runtime.syscalls import real
+from runtime.syscalls.host import real
 from runtime.syscalls.fake import FakeSyscalls
 
 

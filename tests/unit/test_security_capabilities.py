@@ -5,7 +5,7 @@ import errno
 import pytest
 
 from runtime.errors import SecurityError, SyscallError
-from runtime.security import CAPABILITIES, CapabilitySets, read_last_cap
+from runtime.security.capabilities import CAPABILITIES, CapabilitySets, read_last_cap
 from runtime.security.capabilities import capability_name, mask_of, numbers_in
 from runtime.syscalls import consts as C
 from runtime.syscalls.fake import FakeSyscalls

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from runtime.errors import SecurityError
-from runtime.security import close_inherited_fds
+from runtime.security.fds import close_inherited_fds
 from runtime.security.fds import ranges_to_close
 from runtime.syscalls import consts as C
 from runtime.syscalls.fake import FakeSyscalls
@@ -47,7 +47,7 @@ def _is_open(fd):
 @pytest.fixture
 def pipes():
     fds = []
-    for _ in range(2):
+    for dummy in range(2):
         fds.extend(os.pipe())
     yield fds
     for fd in fds:

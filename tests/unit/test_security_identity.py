@@ -5,7 +5,8 @@ import errno
 import pytest
 
 from runtime.errors import SecurityError, SyscallError
-from runtime.security import CapabilitySets, apply_identity, user_ids
+from runtime.security.capabilities import CapabilitySets
+from runtime.security.identity import apply_identity, user_ids
 from runtime.syscalls import consts as C
 from runtime.syscalls.fake import FakeSyscalls
 

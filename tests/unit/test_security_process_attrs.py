@@ -6,8 +6,8 @@ import os
 import pytest
 
 from runtime.errors import SecurityError
-from runtime.security import (apply_umask, set_domainname, set_hostname, set_no_new_privileges,
-                              set_oom_score_adj)
+from runtime.security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
+from runtime.security.uts import set_domainname, set_hostname
 from runtime.syscalls import consts as C
 from runtime.syscalls.fake import FakeSyscalls
 

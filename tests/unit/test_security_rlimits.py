@@ -6,7 +6,7 @@ import resource
 import pytest
 
 from runtime.errors import SecurityError
-from runtime.security import RLIMITS, apply_rlimits, parse_rlimits
+from runtime.security.rlimits import RLIMITS, apply_rlimits, parse_rlimits
 from runtime.syscalls.fake import FakeSyscalls
 
 

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from runtime.errors import SecurityError
-from runtime.security import apply_sysctls, check_sysctl_namespaces, sysctl_path
+from runtime.security.sysctl import apply_sysctls, check_sysctl_namespaces, sysctl_path
 from runtime.security.sysctl import required_namespace
 
 

@@ -7,8 +7,9 @@ __metaclass__ = type
 
 import json
 
-from runtime import OCI_VERSION
-from runtime.spec import default_config, validate_config
+from runtime.version import OCI_VERSION
+from runtime.spec.defaults import default_config
+from runtime.spec.validate import validate_config
 
 DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
 

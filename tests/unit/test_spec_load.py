@@ -11,7 +11,8 @@ import os
 import pytest
 
 from runtime.errors import SpecError
-from runtime.spec import Bundle, default_config, load_bundle
+from runtime.spec.defaults import default_config
+from runtime.spec.load import Bundle, load_bundle
 
 
 def make_bundle(directory, config=None, rootfs="rootfs"):

@@ -11,7 +11,10 @@ import re
 import pytest
 
 from runtime.errors import SpecError
-from runtime.spec import default_config, validate_config, validate_process, validate_resources
+from runtime.spec.checks_process import validate_process
+from runtime.spec.checks_resources import validate_resources
+from runtime.spec.defaults import default_config
+from runtime.spec.validate import validate_config
 from runtime.spec.checks_linux import sysctl_namespace
 from runtime.spec.names import CAPABILITIES, RLIMITS
 

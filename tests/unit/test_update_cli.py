@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from runtime.cgroups import shares_to_weight
+from runtime.cgroups.v2 import shares_to_weight
 from runtime.cli import update_cmds as U
 from runtime.cli.args import UsageError, parse
 

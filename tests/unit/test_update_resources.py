@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_cgroups_sim import SimHost  # noqa: E402
 
-from runtime import cgroups  # noqa: E402
+from runtime.cgroups.manager import CgroupManager  # noqa: E402
 from runtime.errors import CgroupError, SpecError, StatusError  # noqa: E402
 from runtime.lifecycle import pause as pause_mod  # noqa: E402
 from runtime.lifecycle.update import merge_resources, update  # noqa: E402
@@ -38,8 +38,8 @@ def setup(tmp_path, monkeypatch, request):
                  "pids": {"limit": 100}}
     mgr.apply(resources, default_devices=False)
     del host.files.writes[:]
-    original = cgroups.CgroupManager.from_dict.__func__
-    monkeypatch.setattr(cgroups.CgroupManager, "from_dict", classmethod(
+    original = CgroupManager.from_dict.__func__
+    monkeypatch.setattr(CgroupManager, "from_dict", classmethod(
         lambda cls, data, files=None, syscalls=None: original(cls, data, host.files, syscalls)))
     root = StateRoot(str(tmp_path / "state")).ensure()
     root.new_container_dir("c1")

@@ -20,7 +20,7 @@ import struct
 
 from .errors import RuntimeFailure, UnsupportedError
 from .syscalls import consts as C
-from .syscalls import real
+from .syscalls.host import real
 
 
 def namespace_list(config):

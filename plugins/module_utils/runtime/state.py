@@ -24,7 +24,10 @@ import stat
 from .errors import ContainerExists, ContainerNotFound, StateError
 from .ids import validate_id
 from .standalone import stateio
-from .standalone.stateio import DirLock, spec_state, timestamp  # noqa: F401 (re-exported)
+from .standalone.stateio import DirLock, spec_state, timestamp
+
+# spec_state and timestamp are re-exported for the lifecycle verbs.
+__all__ = ["DEFAULT_STATE_ROOT", "DirLock", "StateRoot", "remove_tree", "spec_state", "timestamp"]
 
 DEFAULT_STATE_ROOT = "/run/opencontainer/containers"
 

@@ -46,7 +46,7 @@ def _v2_frozen(files, directory):
     if events is None:
         return None
     for line in events.splitlines():
-        key, _, value = line.partition(" ")
+        key, dummy, value = line.partition(" ")
         if key == "frozen":
             return value.strip() == "1"
     return None

@@ -259,7 +259,7 @@ class CgroupManager(LiveCgroup):
 
     def _syscalls(self):
         if self._syscalls_obj is None:
-            from ..syscalls import real
+            from ..syscalls.host import real
             self._syscalls_obj = real()
         return self._syscalls_obj
 

@@ -143,13 +143,13 @@ def _device_lines(text):
     for line in (text or "").splitlines():
         parts = line.split()
         if len(parts) == 3 and ":" in parts[0]:
-            major, _, minor = parts[0].partition(":")
+            major, dummy, minor = parts[0].partition(":")
             try:
                 entries.append({"major": int(major), "minor": int(minor), "op": parts[1], "value": int(parts[2])})
             except ValueError:
                 continue
         elif len(parts) == 2 and ":" in parts[0]:  # sectors/time: no op
-            major, _, minor = parts[0].partition(":")
+            major, dummy, minor = parts[0].partition(":")
             try:
                 entries.append({"major": int(major), "minor": int(minor), "op": "", "value": int(parts[1])})
             except ValueError:
@@ -178,7 +178,7 @@ def _blkio(files, dirs):
         parts = line.split()
         if not parts or ":" not in parts[0]:
             continue
-        major, _, minor = parts[0].partition(":")
+        major, dummy, minor = parts[0].partition(":")
         values = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
         for key, name, op in (("ioServiceBytesRecursive", "rbytes", "Read"), ("ioServiceBytesRecursive", "wbytes", "Write"),
                               ("ioServicedRecursive", "rios", "Read"), ("ioServicedRecursive", "wios", "Write")):
@@ -221,7 +221,7 @@ def cpu_list(text):
     """"0-2,5" (cpusets.rst list format) -> [0, 1, 2, 5]."""
     out = []
     for part in (text or "").split(","):
-        low, _, high = part.strip().partition("-")
+        low, dummy, high = part.strip().partition("-")
         try:
             out.extend(range(int(low), int(high or low) + 1))
         except ValueError:

@@ -50,17 +50,29 @@ def cmd_exec(root, flags, positionals, log):
             raise UsageError("exec: missing the command to run (or --process FILE)")
         base = (StateRoot(root).load(container_id).get("config") or {}).get("process") or {}
         process = process_from_flags(flags, argv, base)
-    handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                        pid_file=flags.get("pid-file"))
     if flags.get("detach"):
+        start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"))
         return 0
+    # Handlers go in before the process starts: it may act (and its caller
+    # signal us) before start_exec returns. Signals that arrive meanwhile
+    # are delivered once the process is known. execve(2) resets handled
+    # signals to their defaults, so the process itself is not affected.
+    started = []
+    pending = []
 
     def forward(signum, _frame):
-        handle.kill(signum)
+        if started:
+            started[0].kill(signum)
+        else:
+            pending.append(signum)
 
     previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
     try:
-        return handle.wait()
+        started.append(start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
+                                  pid_file=flags.get("pid-file")))
+        for signum in pending:
+            started[0].kill(signum)
+        return started[0].wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -13,7 +13,7 @@ __metaclass__ = type
 import os
 import sys
 
-from .. import RUNTIME_NAME, RUNTIME_VERSION, OCI_VERSION
+from ..version import RUNTIME_NAME, RUNTIME_VERSION, OCI_VERSION
 from ..errors import RuntimeFailure
 from .args import UsageError, parse
 from .log import Logger
@@ -141,7 +141,7 @@ def cmd_run(root, flags, positionals, log):
 
 
 def cmd_spec(root, flags, positionals, log):
-    from ..spec import default_config
+    from ..spec.defaults import default_config
     bundle = flags.get("bundle") or os.getcwd()
     path = os.path.join(bundle, "config.json")
     if os.path.lexists(path):

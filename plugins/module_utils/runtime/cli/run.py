@@ -57,7 +57,7 @@ def run(root, container_id, bundle, flags, log, preserve_fds=0):
 def _wait_monitor(monitor_pid):
     while True:
         try:
-            _, status = os.waitpid(monitor_pid, 0)
+            dummy, status = os.waitpid(monitor_pid, 0)
         except InterruptedError:
             continue
         if os.WIFEXITED(status):

@@ -159,7 +159,7 @@ def ps_table(pids, ps_args):
     wanted = set(pids)
     try:
         proc = subprocess.run(["ps"] + list(ps_args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=30)
+                              universal_newlines=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return _simple_table(pids)  # no ps(1) on this host
     if proc.returncode != 0:

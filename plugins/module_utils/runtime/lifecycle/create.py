@@ -17,12 +17,13 @@ import os
 import signal
 import time
 
-from .. import OCI_VERSION, hooks
+from .. import hooks
+from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
 from ..process import spawn as spawner
 from ..process import sync
-from ..spec import load_bundle
+from ..spec.load import load_bundle
 from ..standalone.stateio import DirLock, proc_stat, process_alive
 from ..state import StateRoot, spec_state, timestamp
 from .support import check_supported
@@ -106,11 +107,11 @@ class _Creation(object):
         self.root.save(self.state)
 
     def run(self):
-        from .. import cgroups
+        from ..cgroups.manager import CgroupManager
         config = self.bundle.config
         linux = config.get("linux") or {}
         self.save()
-        self.cgroup = cgroups.CgroupManager.plan(self.id, linux.get("cgroupsPath"))
+        self.cgroup = CgroupManager.plan(self.id, linux.get("cgroupsPath"))
         self.state["cgroup"] = self.cgroup.to_dict()
         self.save()  # delete can clean up even if we are killed while creating cgroups
         self.cgroup.create()

@@ -49,8 +49,8 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     try:
         state = root.load(container_id)
         if state.get("cgroup"):
-            from .. import cgroups
-            manager = cgroups.CgroupManager.from_dict(state["cgroup"])
+            from ..cgroups.manager import CgroupManager
+            manager = CgroupManager.from_dict(state["cgroup"])
             _kill_leftovers(manager, timeout)
             manager.destroy()
         root.remove(container_id)
@@ -72,11 +72,11 @@ def _wait_for_exit(state, timeout, warn):
             if time.monotonic() > deadline:
                 if pid == monitor[0]:
                     if warn:
-                        warn("monitor %d did not finish in %.0fs; killing it" % (pid, timeout))
+                        warn("monitor {0} did not finish in {1:.0f}s; killing it".format(pid, timeout))
                     _kill_quietly(pid)
                     deadline = time.monotonic() + 2.0
                     continue
-                raise RuntimeFailure("container process %d did not exit after SIGKILL" % pid)
+                raise RuntimeFailure("container process {0} did not exit after SIGKILL".format(pid))
             time.sleep(0.002)
         _reap_if_child(pid)
 

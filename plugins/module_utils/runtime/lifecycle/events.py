@@ -23,8 +23,8 @@ def stats(root, container_id):
     require("stats", container_id, live_status(state))
     if not state.get("cgroup"):
         raise StateError("container %s has no cgroup recorded in its state" % container_id)
-    from .. import cgroups
-    data = cgroups.CgroupManager.from_dict(state["cgroup"]).stats()
+    from ..cgroups.manager import CgroupManager
+    data = CgroupManager.from_dict(state["cgroup"]).stats()
     return {"type": "stats", "id": container_id, "data": data}
 
 

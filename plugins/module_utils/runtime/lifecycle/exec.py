@@ -42,7 +42,7 @@ from ..standalone.stateio import process_alive
 from ..state import StateRoot
 from ..status import RUNNING, STOPPED, live_status
 from ..syscalls import consts as C
-from ..syscalls import real
+from ..syscalls.host import real
 from .support import check_supported
 
 # Fields of the container's own process that an exec process without them
@@ -104,7 +104,7 @@ class ExecHandle(object):
         if timeout is not None and not _wait_exit(self.pid, timeout) and self.poll() is None:
             raise ExecTimeout("exec process %d still runs after %ss" % (self.pid, timeout))
         if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
+            dummy, status = os.waitpid(self.pid, 0)
             self.returncode = exit_code(status)
         return self.returncode
 
@@ -231,8 +231,8 @@ def _namespaces_to_join(init_pid, opened):
 def _cgroup(state):
     if not state.get("cgroup"):
         return None
-    from .. import cgroups
-    return cgroups.CgroupManager.from_dict(state["cgroup"])
+    from ..cgroups.manager import CgroupManager
+    return CgroupManager.from_dict(state["cgroup"])
 
 
 def _fork_child(ctx, pid_ns_fd):

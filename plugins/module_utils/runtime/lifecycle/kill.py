@@ -21,7 +21,7 @@ from ..signals import parse_signal
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
 from ..status import PAUSED, live_status, require
-from ..syscalls import real
+from ..syscalls.host import real
 
 
 def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
@@ -42,10 +42,10 @@ def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
 
 def signal_all(state, sig):
     """Signal every process of the container's cgroup (the init included)."""
-    from .. import cgroups
+    from ..cgroups.manager import CgroupManager
     pids = set()
     if state.get("cgroup"):
-        pids.update(cgroups.CgroupManager.from_dict(state["cgroup"]).pids())
+        pids.update(CgroupManager.from_dict(state["cgroup"]).pids())
     if state.get("pid") and process_alive(state["pid"], state.get("pid_start_time")):
         pids.add(state["pid"])
     for pid in sorted(pids):

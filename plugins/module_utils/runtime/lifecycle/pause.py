@@ -19,10 +19,10 @@ from ..status import PAUSED, RUNNING, live_status, require
 
 
 def _manager(state, container_id):
-    from .. import cgroups
+    from ..cgroups.manager import CgroupManager
     if not state.get("cgroup"):
         raise StateError("container %s has no cgroup recorded in its state" % container_id)
-    return cgroups.CgroupManager.from_dict(state["cgroup"])
+    return CgroupManager.from_dict(state["cgroup"])
 
 
 def pause(root, container_id):
@@ -67,7 +67,7 @@ def thaw_quietly(state):
     if not state.get("cgroup"):
         return
     try:
-        from .. import cgroups
-        cgroups.CgroupManager.from_dict(state["cgroup"]).thaw()
+        from ..cgroups.manager import CgroupManager
+        CgroupManager.from_dict(state["cgroup"]).thaw()
     except RuntimeFailure:
         pass

@@ -20,8 +20,8 @@ def container_pids(root, container_id):
     state = StateRoot(root).load(container_id)
     pids = set()
     if state.get("cgroup"):
-        from .. import cgroups
-        pids.update(cgroups.CgroupManager.from_dict(state["cgroup"]).pids())
+        from ..cgroups.manager import CgroupManager
+        pids.update(CgroupManager.from_dict(state["cgroup"]).pids())
     if state.get("pid") and process_alive(state["pid"], state.get("pid_start_time")):
         pids.add(state["pid"])
     return sorted(pids)

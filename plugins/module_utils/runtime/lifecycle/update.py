@@ -73,7 +73,7 @@ def _check_before_update(manager, merged, changes):
 
 def update(root, container_id, resources, warn=None):
     """Apply ``resources`` (a partial linux.resources) to the container; return the merged resources."""
-    from .. import cgroups
+    from ..cgroups.manager import CgroupManager
     if not isinstance(resources, dict):
         raise SpecError(FIELD, "must be an object")
     validate_resources(resources, FIELD)
@@ -88,7 +88,7 @@ def update(root, container_id, resources, warn=None):
         validate_resources(merged, FIELD)
         if not state.get("cgroup"):
             raise StateError("container %s has no cgroup recorded in its state" % container_id)
-        manager = cgroups.CgroupManager.from_dict(state["cgroup"])
+        manager = CgroupManager.from_dict(state["cgroup"])
         _check_before_update(manager, merged, resources)
         manager.update(_to_apply(resources, merged))
         linux["resources"] = merged

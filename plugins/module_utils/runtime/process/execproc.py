@@ -30,10 +30,14 @@ import os
 import signal
 import socket
 
-from .. import security
+from ..security.capabilities import CapabilitySets, read_last_cap
+from ..security.fds import close_inherited_fds
+from ..security.identity import apply_identity
+from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
+from ..security.rlimits import apply_rlimits
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
-from ..syscalls import real
+from ..syscalls.host import real
 from . import sync
 from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
 
@@ -56,8 +60,7 @@ class ExecContext(object):
         self.stdio = stdio                  # (stdin, stdout, stderr): fds or None = inherit
         self.preserve_fds = preserve_fds
         # Read cap_last_cap here: the container's /proc may hide or mask it.
-        self.caps = security.CapabilitySets.from_config(process.get("capabilities"),
-                                                        last_cap=security.read_last_cap())
+        self.caps = CapabilitySets.from_config(process.get("capabilities"), last_cap=read_last_cap())
 
 
 def exec_main(ctx, sock):
@@ -116,15 +119,15 @@ def _prepare(process):
 
 def _become(ctx, sock, program):
     process = ctx.process
-    security.apply_rlimits(process.get("rlimits") or [])
+    apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:
-        security.set_oom_score_adj(process["oomScoreAdj"])
+        set_oom_score_adj(process["oomScoreAdj"])
     if process.get("noNewPrivileges"):
-        security.set_no_new_privileges()
+        set_no_new_privileges()
     _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
-    security.close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
-    security.apply_identity(process, caps=ctx.caps)
-    security.apply_umask(process)
+    close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    apply_identity(process, caps=ctx.caps)
+    apply_umask(process)
     for sig in _TERMINATING + _PYTHON_IGNORED:
         signal.signal(sig, signal.SIG_DFL)
     os.execve(program, process["args"], _environ(process.get("env") or []))

@@ -35,11 +35,17 @@ __metaclass__ = type
 import os
 import signal
 
-from .. import hooks, namespaces, security
+from .. import hooks, namespaces
+from ..security.fds import close_inherited_fds
+from ..security.identity import apply_identity
+from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
+from ..security.rlimits import apply_rlimits
+from ..security.sysctl import apply_sysctls
+from ..security.uts import set_domainname, set_hostname
 from ..errors import RuntimeFailure
 from ..rootfs import setup as rootfs
 from ..syscalls import consts as C
-from ..syscalls import real
+from ..syscalls.host import real
 from . import sync
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -101,12 +107,12 @@ def _create_phase(ctx, sock):
 
 def _apply_uts_and_sysctl(config):
     if config.get("hostname"):
-        security.set_hostname(config["hostname"])
+        set_hostname(config["hostname"])
     if config.get("domainname"):
-        security.set_domainname(config["domainname"])
+        set_domainname(config["domainname"])
     sysctl = (config.get("linux") or {}).get("sysctl")
     if sysctl:
-        security.apply_sysctls(sysctl)
+        apply_sysctls(sysctl)
 
 
 def find_program(name, env):
@@ -129,7 +135,7 @@ def find_program(name, env):
 
 def _wait_for_start(ctx, listener, program):
     while True:
-        conn, _ = listener.accept()
+        conn, dummy = listener.accept()
         request = _read_all(conn)
         if request.startswith(b"start\n"):
             break
@@ -160,14 +166,14 @@ def _start_phase(ctx, conn, program, state_json):
     config = ctx.config
     process = config["process"]
     hooks.run_phase(config, "startContainer", state_json)
-    security.apply_rlimits(process.get("rlimits") or [])
+    apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:
-        security.set_oom_score_adj(process["oomScoreAdj"])
+        set_oom_score_adj(process["oomScoreAdj"])
     if process.get("noNewPrivileges"):
-        security.set_no_new_privileges()
-    security.close_inherited_fds(keep=(conn.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
-    security.apply_identity(process)
-    security.apply_umask(process)
+        set_no_new_privileges()
+    close_inherited_fds(keep=(conn.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    apply_identity(process)
+    apply_umask(process)
     for sig in _TERMINATING + _PYTHON_IGNORED:
         signal.signal(sig, signal.SIG_DFL)
     os.execve(program, process["args"], _environ(process.get("env") or []))
@@ -176,6 +182,6 @@ def _start_phase(ctx, conn, program, state_json):
 def _environ(env):
     out = {}
     for item in env:
-        key, _, value = item.partition("=")
+        key, dummy, value = item.partition("=")
         out[key] = value
     return out

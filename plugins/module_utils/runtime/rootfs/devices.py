@@ -23,7 +23,7 @@ import os
 import posixpath
 import stat
 
-from .. import syscalls as _syscalls
+from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
 from . import mountinfo

@@ -76,7 +76,6 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
                     or not os.path.isdir(fallback)):
                 raise
     # Bind the host's instance, keeping the requested flags.
-    from_host = MountOptions(options.flags | C.MS_BIND | C.MS_REC, options.cleared, [],
-                              options.data)
+    from_host = MountOptions(options.flags | C.MS_BIND | C.MS_REC, options.cleared, [], options.data)
     bind_mount(where + " (bind of the host's %s after EPERM)" % fallback, fallback,
                destination, from_host, ctx)

@@ -24,7 +24,7 @@ import os
 import posixpath
 import stat
 
-from .. import syscalls as _syscalls
+from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
 from .options import locked_flags, parse_propagation

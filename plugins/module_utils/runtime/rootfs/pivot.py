@@ -20,7 +20,7 @@ __metaclass__ = type
 import errno
 import os
 
-from .. import syscalls as _syscalls
+from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
 

@@ -24,7 +24,7 @@ __metaclass__ = type
 
 import os
 
-from .. import syscalls as _syscalls
+from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
 from . import devices, mountinfo, paths, pivot

@@ -68,7 +68,7 @@ def read_last_cap(proc_root="/proc", syscalls=None):
     except (IOError, OSError, ValueError):
         pass
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     number = 0
     while number < 64:

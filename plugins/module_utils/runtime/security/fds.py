@@ -84,7 +84,7 @@ def close_inherited_fds(keep=(), cloexec=False, syscalls=None, proc_root="/proc"
     Returns "close_range" or "fallback", the method that was used.
     """
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     flags = C.CLOSE_RANGE_CLOEXEC if cloexec else 0
     try:

@@ -96,7 +96,7 @@ def apply_identity(process_cfg, syscalls=None, caps=None, proc_root="/proc"):
     computed here. Returns the CapabilitySets applied (see its ``warnings``).
     """
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     uid, gid, gids = user_ids(process_cfg)
     if caps is None:

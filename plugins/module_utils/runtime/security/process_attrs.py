@@ -38,7 +38,7 @@ def apply_umask(process_cfg):
 def set_no_new_privileges(syscalls=None):
     """prctl(PR_SET_NO_NEW_PRIVS, 1): irreversible for this process and its children."""
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     try:
         syscalls.prctl(C.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

@@ -83,7 +83,7 @@ def parse_rlimits(rlimits):
 def apply_rlimits(rlimits, syscalls=None):
     """Set every limit in ``process.rlimits`` on the calling process."""
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     for index, name, number, soft, hard in parse_rlimits(rlimits):
         field = "process.rlimits[%d].type" % index

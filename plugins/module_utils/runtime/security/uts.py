@@ -22,7 +22,7 @@ HOST_NAME_MAX = 64
 
 def _set_name(field, call_name, name, syscalls):
     if syscalls is None:
-        from ..syscalls import real
+        from ..syscalls.host import real
         syscalls = real()
     if not isinstance(name, str):
         raise SecurityError("%s: must be a string, got %s" % (field, type(name).__name__))

@@ -161,7 +161,7 @@ def cpu_list(value, path):
 def env_entry(value, path):
     """One environment entry: execve(2) takes NUL-terminated "KEY=value" strings."""
     kernel_string(value, path)
-    key, sep, _ = value.partition("=")
+    key, sep, dummy = value.partition("=")
     if not sep or key == "":
         fail(path, "must be a \"KEY=value\" string with a non-empty KEY, got %r" % (value,))
 

@@ -13,7 +13,7 @@ or allow host changes masked or made read-only.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from .. import OCI_VERSION
+from ..version import OCI_VERSION
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -28,7 +28,7 @@ def run_hook(hook, state_json, cwd=None):
     argv = list(hook.get("args") or [path])
     env = {}
     for item in hook.get("env") or []:
-        key, _, value = item.partition("=")
+        key, dummy, value = item.partition("=")
         env[key] = value
     timeout = hook.get("timeout")
     try:
@@ -39,12 +39,12 @@ def run_hook(hook, state_json, cwd=None):
     except OSError as e:
         raise HookFailed("cannot execute %s: %s" % (path, e.strerror))
     try:
-        out, _ = proc.communicate(state_json, timeout=timeout)
+        out, dummy = proc.communicate(state_json, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise HookFailed("%s timed out after %ss" % (path, timeout))
     except BrokenPipeError:
-        out, _ = proc.communicate(timeout=timeout)
+        out, dummy = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         detail = out.decode("utf-8", "replace").strip().splitlines()
         tail = ("; output: " + " | ".join(detail[-3:])) if detail else ""
