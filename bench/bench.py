@@ -177,6 +177,7 @@ def monitor_rss_kb(runtime, container_id):
 def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_size):
     """One round of every measurement for one runtime; appends seconds to samples."""
     tag = "%s%d" % (runtime.name[0], iteration)
+
     def add(key, value):
         samples.setdefault(key, []).append(value)
 
@@ -326,6 +327,7 @@ def parse_args(argv):
     parser.add_argument("--no-results-file", action="store_true",
                         help="do not write bench/results/<time>.json")
     args = parser.parse_args(argv)
+
     def pick(value, normal, quick):
         return value if value is not None else (quick if args.quick else normal)
     args.runs = max(1, pick(args.runs, 10, 3))

@@ -244,8 +244,7 @@ def test_bpf_device_filter_denies_dev_null_read():
     os.mkdir(cgroup)
     try:
         rules = normalize_rules([{"allow": True, "access": "rwm"},
-                                         {"allow": False, "type": "c", "major": 1, "minor": 3,
-                                          "access": "r"}])
+                                 {"allow": False, "type": "c", "major": 1, "minor": 3, "access": "r"}])
         devices_bpf.apply_device_rules(cgroup, rules, real())
 
         def join(pid):
@@ -271,8 +270,7 @@ def test_bpf_device_filter_denies_dev_null_read():
 
 def test_v1_devices_controller_rules(manager_factory):
     mgr = manager_factory()
-    if mgr.mode == UNIFIED or not any("devices" in h.controllers
-                                              for h in mgr.hierarchies):
+    if mgr.mode == UNIFIED or not any("devices" in h.controllers for h in mgr.hierarchies):
         pytest.skip("no cgroup v1 devices controller on this host")
     mgr.create()
     mgr.apply({"devices": [{"allow": False, "access": "rwm"},
@@ -289,8 +287,7 @@ def test_v1_devices_controller_rules(manager_factory):
 
 def test_v1_default_devices_win_over_config_rules(manager_factory):
     mgr = manager_factory()
-    if mgr.mode == UNIFIED or not any("devices" in h.controllers
-                                              for h in mgr.hierarchies):
+    if mgr.mode == UNIFIED or not any("devices" in h.controllers for h in mgr.hierarchies):
         pytest.skip("no cgroup v1 devices controller on this host")
     mgr.create()
     # the config denies everything; the default rules (runc's) still allow

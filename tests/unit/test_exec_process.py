@@ -164,7 +164,7 @@ def test_handle_wait_exit_status():
 
 def test_cli_grammar_stops_at_the_container_id():
     dummy, cmd, flags, pos = parse(["exec", "-e", "A=1", "--env=B=2", "-u", "1:2", "-c", "CAP_KILL",
-                                "-d", "--pid-file", "/p", "web", "sh", "-c", "exit 7"])
+                                    "-d", "--pid-file", "/p", "web", "sh", "-c", "exit 7"])
     assert cmd == "exec" and pos == ["web", "sh", "-c", "exit 7"]
     assert flags == {"env": ["A=1", "B=2"], "user": "1:2", "cap": ["CAP_KILL"], "detach": True,
                      "pid-file": "/p"}
