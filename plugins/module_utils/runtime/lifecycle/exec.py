@@ -174,7 +174,8 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
             _require_running(container_id, STOPPED)
         pid_ns_fd = targets.pop("pid", None)
         ctx = execproc.ExecContext(merged, targets, _cgroup(state), lock.fd,
-                                   (stdin, stdout, stderr), preserve_fds)
+                                   (stdin, stdout, stderr), preserve_fds,
+                                   seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"))
         pid = _fork_child(ctx, pid_ns_fd)
         if pid_file:
             from .create import write_pid_file

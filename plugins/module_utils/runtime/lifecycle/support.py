@@ -14,6 +14,7 @@ import json
 
 from .. import namespaces
 from ..errors import SpecError, UnsupportedError
+from ..security.seccomp import compile_config as compile_seccomp
 
 from ..standalone.monitor import ON_STOP_ANNOTATION
 
@@ -25,7 +26,6 @@ def check_supported(config):
         raise UnsupportedError("process.terminal: terminals are not supported by this runtime yet; "
                                "set it to false")
     unsupported = (
-        ("linux.seccomp", linux.get("seccomp"), "seccomp filters are not supported yet"),
         ("linux.uidMappings", linux.get("uidMappings"), "user namespaces are not supported yet"),
         ("linux.gidMappings", linux.get("gidMappings"), "user namespaces are not supported yet"),
         ("linux.timeOffsets", linux.get("timeOffsets"), "time namespaces are not supported yet"),
@@ -43,6 +43,9 @@ def check_supported(config):
         if value:
             raise UnsupportedError("%s: %s" % (path, why))
     namespaces.check_supported(config)
+    # No libseccomp, or a rule it refuses: fail before anything exists (the
+    # init forked later reuses this compiled filter).
+    compile_seccomp(config)
     check_on_stop_annotation(config)
 
 

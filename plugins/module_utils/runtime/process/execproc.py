@@ -15,7 +15,9 @@ not dumpable. In order:
    container (execvp(3) semantics, shared with the init);
 4. rlimits, oom score, no_new_privs (before the uid change, while we still
    hold CAP_SYS_RESOURCE), stdio, close every other fd, user, groups,
-   capabilities and umask, default signal dispositions, execve(2).
+   capabilities and umask, default signal dispositions, execve(2); the
+   container's seccomp filter (compiled by the parent) is loaded as in the
+   init (security/seccomp.py).
 
 Everything used after step 2 is imported before the fork: the runtime's own
 files are not reachable from inside the container. Any failure is sent to
@@ -35,6 +37,7 @@ from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
+from ..security import seccomp
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
 from ..syscalls.host import real
@@ -52,7 +55,7 @@ _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 class ExecContext(object):
     """What the exec child needs; built by the parent, inherited through fork()."""
 
-    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds):
+    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds, seccomp_config=None):
         self.process = process
         self.ns_fds = ns_fds                # {proc ns name: fd}, pid excluded
         self.cgroup = cgroup                # CgroupManager or None
@@ -61,6 +64,8 @@ class ExecContext(object):
         self.preserve_fds = preserve_fds
         # Read cap_last_cap here: the container's /proc may hide or mask it.
         self.caps = CapabilitySets.from_config(process.get("capabilities"), last_cap=read_last_cap())
+        # The container's linux.seccomp, compiled here: libseccomp is out of reach inside.
+        self.seccomp = None if seccomp_config is None else seccomp.compile_seccomp(seccomp_config)
 
 
 def exec_main(ctx, sock):
@@ -126,10 +131,12 @@ def _become(ctx, sock, program):
         set_no_new_privileges()
     _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
     close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process, caps=ctx.caps)
     apply_umask(process)
     for sig in _TERMINATING + _PYTHON_IGNORED:
         signal.signal(sig, signal.SIG_DFL)
+    seccomp.load_before_exec(ctx.seccomp, process)
     os.execve(program, process["args"], _environ(process.get("env") or []))
 
 

@@ -21,8 +21,11 @@ pivot_root the runtime's own files are out of reach.
 Then it waits on a listening unix socket in the container's state directory
 for `start`. Start phase: run the startContainer hooks, apply rlimits, oom
 score, no_new_privs, close every inherited fd, switch user and capabilities,
-and execve(2). The start connection is close-on-exec: `start` reads EOF when
-the exec succeeded, or an error message when anything failed.
+and execve(2). The seccomp filter, compiled before pivot_root, is loaded
+right before execve(2), or before the identity switch when loading it needs
+CAP_SYS_ADMIN (no no_new_privs; security/seccomp.py). The start connection
+is close-on-exec: `start` reads EOF when the exec succeeded, or an error
+message when anything failed.
 
 While created, the init is the pid namespace's init, which ignores signals it
 has no handler for (pid_namespaces(7)); it installs handlers so `kill` of a
@@ -40,6 +43,7 @@ from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
+from ..security import seccomp
 from ..security.sysctl import apply_sysctls
 from ..security.uts import set_domainname, set_hostname
 from ..errors import RuntimeFailure
@@ -91,6 +95,7 @@ def _create_phase(ctx, sock):
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
+    ctx.seccomp = seccomp.compile_config(config)  # needs the host's libseccomp: before pivot_root
     rootfs.pivot_root(ctx.rootfs)
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
@@ -172,10 +177,12 @@ def _start_phase(ctx, conn, program, state_json):
     if process.get("noNewPrivileges"):
         set_no_new_privileges()
     close_inherited_fds(keep=(conn.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process)
     apply_umask(process)
     for sig in _TERMINATING + _PYTHON_IGNORED:
         signal.signal(sig, signal.SIG_DFL)
+    seccomp.load_before_exec(ctx.seccomp, process)
     os.execve(program, process["args"], _environ(process.get("env") or []))
 
 

@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The container's seccomp filter (config-linux.md "Seccomp").
+
+seccomp(2) takes a classic BPF program that the kernel runs on every system
+call of the process and its descendants; the filter survives execve(2) and
+can never be removed. libseccomp (seccomp(3), libseccomp2 on Debian) turns a
+rule list into that program, handling the per-architecture syscall numbers.
+
+Two steps, on purpose:
+
+- ``compile_seccomp`` (host side, while the host's file system is visible):
+  dlopen libseccomp, build the filter context (seccomp_init,
+  seccomp_arch_add, seccomp_rule_add_array) and export the BPF program into
+  memory (seccomp_export_bpf). The init does it before pivot_root, exec's
+  parent before it forks: after pivot_root the host's libseccomp.so cannot be
+  dlopen'ed any more. The result is plain bytes plus the load flags.
+- ``CompiledFilter.load`` (in the process, last): seccomp(2)
+  SECCOMP_SET_MODE_FILTER with the exported program, no library needed.
+  runc also exports the program and loads it itself (its patchbpf). Without
+  no_new_privs the load needs CAP_SYS_ADMIN (seccomp(2), EACCES), so, as in
+  runc: with noNewPrivileges the filter is loaded right before execve(2), so
+  that few of our own syscalls run under it; without, it is loaded before
+  apply_identity drops the capabilities (``load_before_identity``).
+
+A host without libseccomp fails with UnsupportedError when a config asks for
+seccomp: never an unfiltered container.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import ctypes
+import errno
+import json
+import os
+
+from ..errors import SecurityError, SpecError, UnsupportedError
+from ..spec.names import SECCOMP_FILTER_FLAGS
+from ..syscalls import consts as C
+
+PATH = "linux.seccomp"
+
+# seccomp.h action values (they are the kernel's SECCOMP_RET_* values).
+SCMP_ACT_KILL_PROCESS = 0x80000000
+SCMP_ACT_KILL_THREAD = 0x00000000
+SCMP_ACT_TRAP = 0x00030000
+SCMP_ACT_ERRNO = 0x00050000
+SCMP_ACT_TRACE = 0x7ff00000
+SCMP_ACT_LOG = 0x7ffc0000
+SCMP_ACT_ALLOW = 0x7fff0000
+ACTIONS = {
+    # seccomp.h: SCMP_ACT_KILL is SCMP_ACT_KILL_THREAD.
+    "SCMP_ACT_KILL": SCMP_ACT_KILL_THREAD,
+    "SCMP_ACT_KILL_THREAD": SCMP_ACT_KILL_THREAD,
+    "SCMP_ACT_KILL_PROCESS": SCMP_ACT_KILL_PROCESS,
+    "SCMP_ACT_TRAP": SCMP_ACT_TRAP,
+    "SCMP_ACT_ERRNO": SCMP_ACT_ERRNO,
+    "SCMP_ACT_TRACE": SCMP_ACT_TRACE,
+    "SCMP_ACT_LOG": SCMP_ACT_LOG,
+    "SCMP_ACT_ALLOW": SCMP_ACT_ALLOW,
+}
+# SECCOMP_RET_DATA is the low 16 bits of the action.
+MAX_ERRNO_RET = 0xffff
+
+# enum scmp_compare
+OPERATORS = {
+    "SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4,
+    "SCMP_CMP_GE": 5, "SCMP_CMP_GT": 6, "SCMP_CMP_MASKED_EQ": 7,
+}
+# enum scmp_filter_attr
+_SCMP_FLTATR_CTL_OPTIMIZE = 8
+# runc's threshold: binary-tree ordering pays off for long rule lists.
+_OPTIMIZE_ABOVE = 32
+# __NR_SCMP_ERROR: seccomp_syscall_resolve_name does not know the name.
+_NR_SCMP_ERROR = -1
+
+_LIBRARY = None
+# One compiled filter, keyed by its JSON: create compiles in the runtime to
+# fail early, and the init it forks finds the result here.
+_CACHE = {}
+
+
+class _ArgCmp(ctypes.Structure):
+    """struct scmp_arg_cmp"""
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
+                ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+class _SockFprog(ctypes.Structure):
+    """struct sock_fprog (linux/filter.h)"""
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def arch_library_name(name):
+    """libseccomp's name for an OCI architecture: SCMP_ARCH_X86_64 -> "x86_64"."""
+    return name[len("SCMP_ARCH_"):].lower()
+
+
+def action_value(name, errno_ret, path):
+    """The libseccomp action for ``name``; ERRNO and TRACE carry ``errno_ret`` (default EPERM)."""
+    if name == "SCMP_ACT_NOTIFY":
+        raise UnsupportedError("%s: SCMP_ACT_NOTIFY (seccomp user notification) is not supported "
+                               "by this runtime" % path)
+    if name not in ACTIONS:
+        raise SpecError(path, "unknown seccomp action %r" % (name,))
+    value = ACTIONS[name]
+    if value in (SCMP_ACT_ERRNO, SCMP_ACT_TRACE):
+        # runc: both default to EPERM when no errno is given.
+        ret = errno.EPERM if errno_ret is None else errno_ret
+        if isinstance(ret, bool) or not isinstance(ret, int) or not 0 <= ret <= MAX_ERRNO_RET:
+            raise SpecError(path, "the errno must be an integer from 0 to %d (seccomp(2): "
+                            "SECCOMP_RET_DATA has 16 bits), got %r" % (MAX_ERRNO_RET, ret))
+        value |= ret
+    return value
+
+
+def filter_flags(names_, path):
+    """The seccomp(2) flags word for ``linux.seccomp.flags``."""
+    flags = 0
+    for index, name in enumerate(names_ or ()):
+        where = "%s[%d]" % (path, index)
+        if name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV":
+            # Only meaningful with a notify listener (seccomp(2)), which is not supported.
+            raise UnsupportedError("%s: %s needs SCMP_ACT_NOTIFY, which is not supported" % (where, name))
+        if name not in SECCOMP_FILTER_FLAGS:
+            raise SpecError(where, "unknown seccomp flag %r" % (name,))
+        flags |= SECCOMP_FILTER_FLAGS[name]
+    return flags
+
+
+def conditions(args, path):
+    """Groups of (index, op, value, valueTwo), each group one rule (its conditions AND'ed).
+
+    libseccomp refuses two comparisons of the same argument in one rule; like
+    runc, such a list becomes one rule per comparison (OR'ed).
+    """
+    conds = []
+    for index, arg in enumerate(args or ()):
+        where = "%s[%d]" % (path, index)
+        op = arg.get("op")
+        if op not in OPERATORS:
+            raise SpecError(where + ".op", "unknown seccomp operator %r" % (op,))
+        conds.append((arg["index"], OPERATORS[op], arg["value"], arg.get("valueTwo", 0)))
+    if not conds:
+        return [[]]
+    indexes = [c[0] for c in conds]
+    if len(set(indexes)) != len(indexes):
+        return [[c] for c in conds]
+    return [conds]
+
+
+class CompiledFilter(object):
+    """An exported BPF program, ready for seccomp(2) without libseccomp."""
+
+    def __init__(self, program, flags, syscall_nr, skipped=()):
+        self.program = program          # bytes: struct sock_filter[]
+        self.flags = flags              # SECCOMP_FILTER_FLAG_* bits
+        self.syscall_nr = syscall_nr    # native number of seccomp(2), or None
+        self.skipped = tuple(skipped)   # syscall names libseccomp does not know
+        # Bound now: after pivot_root no library can be opened by name.
+        self._libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        self._libc.syscall.restype = ctypes.c_long
+        self._libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
+                                     ctypes.c_ulong, ctypes.c_ulong]
+
+    def load(self):
+        """Install the filter on the calling thread (and, with TSYNC, its siblings)."""
+        buf = ctypes.create_string_buffer(self.program, len(self.program))
+        prog = _SockFprog(len(self.program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+        if self.syscall_nr is not None:
+            ret = self._libc.syscall(ctypes.c_long(self.syscall_nr), ctypes.c_uint(C.SECCOMP_SET_MODE_FILTER),
+                                     ctypes.c_uint(self.flags), ctypes.byref(prog))
+        elif self.flags:
+            raise UnsupportedError("%s.flags: need seccomp(2), which libseccomp does not know here" % PATH)
+        else:
+            ret = self._libc.prctl(C.PR_SET_SECCOMP, C.SECCOMP_MODE_FILTER,
+                                   ctypes.addressof(prog), 0, 0)
+        if ret != 0:
+            err = ctypes.get_errno()
+            hint = ""
+            if err == errno.EACCES:
+                hint = " (without process.noNewPrivileges, loading a filter needs CAP_SYS_ADMIN)"
+            elif err == errno.EINVAL and self.flags:
+                hint = " (the kernel may not support the flags in %s.flags)" % PATH
+            raise SecurityError("%s: loading the seccomp filter failed: %s%s"
+                                % (PATH, os.strerror(err) if ret < 0 else "TSYNC with thread %d" % ret, hint))
+
+
+def _library():
+    """libseccomp through ctypes; UnsupportedError when the host has none."""
+    global _LIBRARY
+    if _LIBRARY is not None:
+        return _LIBRARY
+    lib = None
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    except OSError:
+        from ctypes.util import find_library
+        found = find_library("seccomp")
+        if found:
+            try:
+                lib = ctypes.CDLL(found, use_errno=True)
+            except OSError:
+                lib = None
+    if lib is None:
+        raise UnsupportedError("%s: seccomp filters need libseccomp (libseccomp.so.2), which this host "
+                               "lacks; install libseccomp2 or remove linux.seccomp" % PATH)
+    vp, u32, ci = ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int
+    for name, restype, argtypes in (
+            ("seccomp_init", vp, [u32]),
+            ("seccomp_release", None, [vp]),
+            ("seccomp_arch_resolve_name", u32, [ctypes.c_char_p]),
+            ("seccomp_arch_add", ci, [vp, u32]),
+            ("seccomp_attr_set", ci, [vp, ci, u32]),
+            ("seccomp_syscall_resolve_name", ci, [ctypes.c_char_p]),
+            ("seccomp_rule_add_array", ci, [vp, u32, ci, ctypes.c_uint, ctypes.POINTER(_ArgCmp)]),
+            ("seccomp_export_bpf", ci, [vp, ci])):
+        func = getattr(lib, name)
+        func.restype = restype
+        func.argtypes = argtypes
+    _LIBRARY = lib
+    return lib
+
+
+def compile_seccomp(seccomp, path=PATH):
+    """Compile a validated ``linux.seccomp`` object into a CompiledFilter (memoized)."""
+    key = json.dumps(seccomp, sort_keys=True)
+    if key not in _CACHE:
+        compiled = _compile(seccomp, path)
+        _CACHE.clear()
+        _CACHE[key] = compiled
+    return _CACHE[key]
+
+
+def _compile(seccomp, path):
+    default = action_value(seccomp.get("defaultAction"), seccomp.get("defaultErrnoRet"),
+                           path + ".defaultAction")
+    flags = filter_flags(seccomp.get("flags"), path + ".flags")
+    lib = _library()
+    ctx = lib.seccomp_init(default)
+    if not ctx:
+        raise SecurityError("%s: seccomp_init failed" % path)
+    try:
+        _add_arches(lib, ctx, seccomp.get("architectures"), path + ".architectures")
+        syscalls = seccomp.get("syscalls") or []
+        if len(syscalls) > _OPTIMIZE_ABOVE:
+            lib.seccomp_attr_set(ctx, _SCMP_FLTATR_CTL_OPTIMIZE, 2)  # best effort: libseccomp >= 2.5
+        skipped = []
+        for index, rule in enumerate(syscalls):
+            skipped.extend(_add_rule(lib, ctx, rule, default, "%s.syscalls[%d]" % (path, index)))
+        program = _export(lib, ctx, path)
+    finally:
+        lib.seccomp_release(ctx)
+    nr = lib.seccomp_syscall_resolve_name(b"seccomp")
+    return CompiledFilter(program, flags, nr if nr >= 0 else None, skipped)
+
+
+def _add_arches(lib, ctx, arches, path):
+    for index, name in enumerate(arches or ()):
+        where = "%s[%d]" % (path, index)
+        token = lib.seccomp_arch_resolve_name(arch_library_name(name).encode("ascii"))
+        if not token:
+            raise UnsupportedError("%s: architecture %s is unknown to this host's libseccomp" % (where, name))
+        ret = lib.seccomp_arch_add(ctx, token)
+        if ret < 0 and ret != -errno.EEXIST:  # the native architecture is always present
+            raise SecurityError("%s: seccomp_arch_add(%s) failed: %s" % (where, name, os.strerror(-ret)))
+
+
+def _add_rule(lib, ctx, rule, default, path):
+    """Add one ``syscalls`` entry; return the names libseccomp does not know."""
+    action = action_value(rule.get("action"), rule.get("errnoRet"), path + ".action")
+    groups = conditions(rule.get("args"), path + ".args")
+    if action == default:
+        return []  # libseccomp refuses (EACCES) a rule that repeats the default; it changes nothing
+    skipped = []
+    for index, name in enumerate(rule.get("names") or ()):
+        nr = lib.seccomp_syscall_resolve_name(name.encode("utf-8"))
+        if nr == _NR_SCMP_ERROR:
+            # Like runc: a name this libseccomp does not know (newer or another
+            # architecture's) is skipped, so one profile serves many hosts.
+            skipped.append(name)
+            continue
+        for group in groups:
+            array = (_ArgCmp * max(len(group), 1))(*[_ArgCmp(*c) for c in group])
+            ret = lib.seccomp_rule_add_array(ctx, action, nr, len(group), array)
+            if ret < 0:
+                raise SpecError("%s.names[%d]" % (path, index), "libseccomp refused the rule for %s: %s"
+                                % (name, os.strerror(-ret)))
+    return skipped
+
+
+def _export(lib, ctx, path):
+    """The BPF program as bytes, through an in-memory file (seccomp_export_bpf writes to an fd)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("seccomp-bpf", os.MFD_CLOEXEC)
+    else:
+        import tempfile
+        fd = os.dup(tempfile.TemporaryFile().fileno())
+    try:
+        ret = lib.seccomp_export_bpf(ctx, fd)
+        if ret < 0:
+            raise SecurityError("%s: seccomp_export_bpf failed: %s" % (path, os.strerror(-ret)))
+        size = os.lseek(fd, 0, os.SEEK_END)
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while size > 0:
+            chunk = os.read(fd, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def compile_config(config):
+    """CompiledFilter for ``config``'s linux.seccomp, or None when it has none."""
+    seccomp = (config.get("linux") or {}).get("seccomp")
+    if seccomp is None:
+        return None
+    return compile_seccomp(seccomp)
+
+
+def load_before_identity(compiled, process):
+    """Without no_new_privs: load now, while the process still has CAP_SYS_ADMIN."""
+    if compiled is not None and not process.get("noNewPrivileges"):
+        compiled.load()
+
+
+def load_before_exec(compiled, process):
+    """With no_new_privs: load as the last step before execve(2)."""
+    if compiled is not None and process.get("noNewPrivileges"):
+        compiled.load()
