@@ -19,10 +19,12 @@ import shlex
 
 from ..runtime.errors import RuntimeFailure, SpecError
 from ..runtime.spec.defaults import default_config
-from ..runtime.spec.load import load_bundle, read_config
-from ..runtime.spec.names import CAPABILITIES, RLIMITS
-from ..runtime.spec.validate import validate_config
 from .options import CONFIG_OPTIONS
+
+# The spec checks (spec/validate.py and the tables in spec/names.py) are
+# imported where they are needed: an idempotent run whose config equals the
+# one the container was created from (and validated with) never needs them,
+# and every module Ansible ships is compiled from source on each run.
 
 DEFAULT_BUNDLE_PARENT = "/var/lib/opencontainer/bundles"
 # OCI image-spec's config.StopSignal, carried as an annotation by podman and buildah.
@@ -42,10 +44,18 @@ class OptionError(RuntimeFailure):
 class Desired(object):
     """What the container should be: its config, bundle directory and rootfs."""
 
-    def __init__(self, config, bundle, managed):
+    def __init__(self, config, bundle, managed, validated):
         self.config = config
         self.bundle = bundle      # absolute path of the bundle directory
         self.managed = managed    # True: the module writes bundle/config.json
+        self.validated = validated
+
+    def validate(self):
+        """Run the runtime's config checks (errors name the JSON path); once."""
+        if not self.validated:
+            from ..runtime.spec.validate import validate_config
+            validate_config(self.config)
+            self.validated = True
 
 
 def desired_container(params):
@@ -56,17 +66,16 @@ def desired_container(params):
         if params.get("rootfs") or inline:
             raise OptionError("bundle", "cannot be combined with rootfs or inline options (%s)"
                               % ", ".join(sorted(inline + (["rootfs"] if params.get("rootfs") else []))))
+        from ..runtime.spec.load import load_bundle
         bundle = load_bundle(params["bundle"])
-        return Desired(bundle.config, bundle.path, managed=False)
+        return Desired(bundle.config, bundle.path, managed=False, validated=True)
     if not params.get("rootfs"):
         raise OptionError("rootfs", "either rootfs or bundle is required")
     rootfs = os.path.abspath(params["rootfs"])
     if not os.path.isdir(rootfs):
         raise OptionError("rootfs", "%s does not exist or is not a directory" % rootfs)
     bundle_dir = os.path.abspath(params.get("bundle_dir") or os.path.join(DEFAULT_BUNDLE_PARENT, params["name"]))
-    config = build_config(params, rootfs)
-    validate_config(config)
-    return Desired(config, bundle_dir, managed=True)
+    return Desired(build_config(params, rootfs), bundle_dir, managed=True, validated=False)
 
 
 def build_config(params, rootfs):
@@ -247,6 +256,7 @@ def _resources(params):
 
 
 def _cap_name(name, option):
+    from ..runtime.spec.names import CAPABILITIES
     text = str(name).strip().upper()
     if text == "ALL":
         return text
@@ -258,6 +268,7 @@ def _cap_name(name, option):
 
 
 def _capabilities(defaults, add, drop):
+    from ..runtime.spec.names import CAPABILITIES
     add = [_cap_name(c, "cap_add") for c in add]
     drop = [_cap_name(c, "cap_drop") for c in drop]
     current = set(defaults.get("bounding") or [])
@@ -271,6 +282,7 @@ def _capabilities(defaults, add, drop):
 
 
 def _rlimits(defaults, ulimits):
+    from ..runtime.spec.names import RLIMITS
     limits = dict((item["type"], item) for item in defaults)
     for text in ulimits:
         parts = str(text).split(":")
@@ -294,6 +306,7 @@ def _rlimits(defaults, ulimits):
 
 
 def _seccomp(path):
+    from ..runtime.spec.load import read_config
     try:
         return read_config(path)
     except SpecError as e:

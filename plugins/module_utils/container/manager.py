@@ -75,6 +75,10 @@ class ContainerManager(object):
                                            self._comparisons())
             if self.state.get("bundle") != self.desired.bundle:
                 self.diffs.insert(0, drift.Difference("bundle", self.state.get("bundle"), self.desired.bundle))
+        if self.state is None or self.diffs:
+            # Equal to the config the container was created from: that one passed
+            # the same checks at create time.
+            self.desired.validate()
         return self._plan_present(want)
 
     def _comparisons(self):
