@@ -68,13 +68,16 @@ def test_args_message():
 
 
 @pytest.mark.parametrize("process,field", [
-    ({"args": ["x"], "terminal": True}, "process.terminal"),
     ({"args": ["x"], "apparmorProfile": "p"}, "process.apparmorProfile"),
     ({"args": ["x"], "selinuxLabel": "l"}, "process.selinuxLabel"),
 ])
 def test_unsupported_features_are_refused(process, field):
     with pytest.raises(UnsupportedError, match=field):
         merge_process(CONTAINER, process)
+
+
+def test_terminal_is_kept():
+    assert merge_process(CONTAINER, {"args": ["x"], "terminal": True})["terminal"] is True
 
 
 def test_flags_adjust_a_copy_of_the_container_process():

@@ -13,12 +13,18 @@ permitted sets (and ambient when the container has inheritable ones),
 In the foreground the command exits with the process's exit code and
 forwards the signals it gets to it (as `run` does); with ``--detach`` it
 exits 0 as soon as the process has exec'd.
+
+``--tty`` (or ``"terminal": true`` in --process) gives the process a new pty:
+its master goes to ``--console-socket``, or, in the foreground without one,
+comes back here and the caller's terminal is proxied until the process
+exits (process/terminal.py). Detached without a console socket is refused.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
 import json
+import os
 import signal
 
 from ..errors import RuntimeFailure, UnsupportedError
@@ -39,8 +45,6 @@ def cmd_exec(root, flags, positionals, log):
     container_id, argv = positionals[0], positionals[1:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
-    if flags.get("tty") or flags.get("console-socket"):
-        raise UnsupportedError("exec --tty/--console-socket: terminals are not supported by this runtime yet")
     if flags.get("apparmor") or flags.get("process-label"):
         raise UnsupportedError("exec --apparmor/--process-label: LSM labels are not supported by this runtime yet")
     if flags.get("process"):
@@ -50,9 +54,13 @@ def cmd_exec(root, flags, positionals, log):
             raise UsageError("exec: missing the command to run (or --process FILE)")
         base = (StateRoot(root).load(container_id).get("config") or {}).get("process") or {}
         process = process_from_flags(flags, argv, base)
+    console = flags.get("console-socket") or None
     if flags.get("detach"):
-        start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"))
+        start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"),
+                   console_socket=console)
         return 0
+    if console is None and process.get("terminal"):
+        return _exec_with_proxy(root, container_id, process, flags)
     # Handlers go in before the process starts: it may act (and its caller
     # signal us) before start_exec returns. Signals that arrive meanwhile
     # are delivered once the process is known. execve(2) resets handled
@@ -69,13 +77,61 @@ def cmd_exec(root, flags, positionals, log):
     previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
     try:
         started.append(start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                                  pid_file=flags.get("pid-file")))
+                                  pid_file=flags.get("pid-file"), console_socket=console))
         for signum in pending:
             started[0].kill(signum)
         return started[0].wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _exec_with_proxy(root, container_id, process, flags):
+    """Foreground --tty without --console-socket: receive the master, proxy the caller's terminal."""
+    from ..lifecycle.exec import start_exec
+    from ..process import terminal
+    from ..syscalls.host import real
+    from .main import _preserve_fds
+    receiver, child_end = terminal.console_pair()
+    try:
+        handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
+                            pid_file=flags.get("pid-file"), console_socket=child_end)
+    finally:
+        child_end.close()
+    try:
+        master, dummy = terminal.recv_master(receiver, what="exec process")
+    except BaseException:
+        receiver.close()
+        handle.kill()
+        handle.wait()
+        raise
+    receiver.close()
+    forwarded = tuple(s for s in FORWARDED if s != signal.SIGWINCH)  # the proxy resizes the pty instead
+    previous = dict((sig, signal.signal(sig, lambda signum, _frame: handle.kill(signum))) for sig in forwarded)
+    try:
+        try:
+            pidfd = real().pidfd_open(handle.pid)
+        except RuntimeFailure:
+            pidfd = None
+        try:
+            with terminal.Proxy(master) as proxy:
+                proxy.run(exited_fd=pidfd, exited=lambda: handle_exited(handle.pid))
+        finally:
+            if pidfd is not None:
+                os.close(pidfd)
+            os.close(master)
+        return handle.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def handle_exited(pid):
+    """True once our child ``pid`` has exited (not reaped)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def process_from_file(flags, argv):
@@ -101,7 +157,7 @@ def process_from_flags(flags, argv, base):
     """A copy of the container's process ``base`` running ``argv``, adjusted by the flags."""
     process = copy.deepcopy(base)
     process["args"] = list(argv)
-    process["terminal"] = False
+    process["terminal"] = bool(flags.get("tty"))
     for key in ("consoleSize", "commandLine"):
         process.pop(key, None)
     if flags.get("env"):

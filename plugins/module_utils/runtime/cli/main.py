@@ -21,9 +21,10 @@ from .log import Logger
 USAGE = """usage: oci-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND ...
 
 commands:
-  create --bundle B [--pid-file F] ID   create a container (its program waits for start)
+  create --bundle B [--pid-file F] [--console-socket S] ID
+                                        create a container (its program waits for start)
   start ID                              run the program of a created container
-  run [--detach] --bundle B [--pid-file F] ID
+  run [--detach] --bundle B [--pid-file F] [--console-socket S] ID
                                         create and start; in the foreground, wait and delete
   state ID                              print the container's state as JSON
   kill ID [SIGNAL] [--all]              send a signal (default SIGTERM)
@@ -38,8 +39,9 @@ commands:
   ps [--format table|json] ID [PS OPTIONS]
                                         the container's processes
   events [--stats] [--interval 5s] ID   cgroup usage statistics as JSON
-  exec [--detach] [--pid-file F] [--process P.json | --env K=V --cwd D --user U[:G] --cap C
-       --no-new-privs] ID [ARGS...]     run one more process in a running container
+  exec [--detach] [--pid-file F] [--tty] [--console-socket S] [--process P.json | --env K=V --cwd D
+       --user U[:G] --cap C --no-new-privs] ID [ARGS...]
+                                        run one more process in a running container
 """
 
 
@@ -102,10 +104,10 @@ def cmd_list(root, flags, positionals, log):
 
 
 def cmd_create(root, flags, positionals, log):
-    _refuse_console_socket(flags)
+    _refuse_no_pivot(flags)
     from ..lifecycle.create import create
     create(root, positionals[0], flags.get("bundle") or os.getcwd(), pid_file=flags.get("pid-file"),
-           preserve_fds=_preserve_fds(flags), warn=log.warn)
+           preserve_fds=_preserve_fds(flags), warn=log.warn, console_socket=flags.get("console-socket") or None)
     return 0
 
 
@@ -134,7 +136,7 @@ def cmd_delete(root, flags, positionals, log):
 
 
 def cmd_run(root, flags, positionals, log):
-    _refuse_console_socket(flags)
+    _refuse_no_pivot(flags)
     from .run import run
     return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log,
                preserve_fds=_preserve_fds(flags))
@@ -162,9 +164,7 @@ def cmd_exec(root, flags, positionals, log):
     return run_exec(root, flags, positionals, log)
 
 
-def _refuse_console_socket(flags):
-    if flags.get("console-socket"):
-        raise RuntimeFailure("--console-socket: terminals are not supported by this runtime yet")
+def _refuse_no_pivot(flags):
     if flags.get("no-pivot"):
         raise RuntimeFailure("--no-pivot is not supported: this runtime always uses pivot_root")
 

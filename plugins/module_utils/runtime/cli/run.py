@@ -8,6 +8,10 @@ monitor exits with the container's exit status (128+N for signal N), so
 waiting for the monitor gives the status without polling. Signals the
 caller gets (Ctrl-C, SIGTERM from a supervisor) are forwarded to the
 container's process, as runc does.
+
+With process.terminal and no --console-socket, a foreground run receives the
+pty master itself and proxies the caller's terminal until the container
+exits (process/terminal.py); detached, the master must go to a console socket.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -18,6 +22,7 @@ import signal
 from ..lifecycle.create import create
 from ..lifecycle.delete import delete
 from ..lifecycle.start import start
+from ..process import terminal
 from ..standalone.stateio import process_alive
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
@@ -25,15 +30,54 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
 
 
 def run(root, container_id, bundle, flags, log, preserve_fds=0):
-    state = create(root, container_id, bundle, pid_file=flags.get("pid-file"),
-                   preserve_fds=preserve_fds, warn=log.warn)
+    detach = bool(flags.get("detach"))
+    console = flags.get("console-socket") or None
+    receiver = None
+    if console is None and not detach and _wants_terminal(bundle):
+        # Foreground with a terminal: the pty master comes back to us over a
+        # socketpair and we proxy the caller's terminal (process/terminal.py).
+        receiver, console = terminal.console_pair()
+    master = None
     try:
-        start(root, container_id, warn=log.warn)
-    except BaseException:
-        _delete_quietly(root, container_id, log)
-        raise
-    if flags.get("detach"):
-        return 0
+        try:
+            state = create(root, container_id, bundle, pid_file=flags.get("pid-file"),
+                           preserve_fds=preserve_fds, warn=log.warn, console_socket=console)
+        finally:
+            if receiver is not None:
+                console.close()
+        if receiver is not None:
+            try:
+                master, dummy = terminal.recv_master(receiver)
+            except BaseException:
+                _delete_quietly(root, container_id, log)
+                raise
+    finally:
+        if receiver is not None:
+            receiver.close()
+    proxy = None if master is None else terminal.Proxy(master)
+    try:
+        if proxy is not None:
+            # Raw mode and the caller's window size before the program starts.
+            proxy.__enter__()
+        try:
+            start(root, container_id, warn=log.warn)
+        except BaseException:
+            _delete_quietly(root, container_id, log)
+            raise
+        if detach:
+            return 0
+        code = _wait(state, proxy)
+    finally:
+        if proxy is not None:
+            proxy.__exit__(None, None, None)
+            os.close(master)
+    if not flags.get("keep"):
+        delete(root, container_id, warn=log.warn)
+    return code
+
+
+def _wait(state, proxy):
+    """Forward signals (and proxy the terminal) until the monitor exits; its exit status."""
     pid, start_time = state["pid"], state.get("pid_start_time")
 
     def forward(signum, _frame):
@@ -43,15 +87,48 @@ def run(root, container_id, bundle, flags, log, preserve_fds=0):
             except OSError:
                 pass
 
-    previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
+    # With a terminal, a window size change resizes the pty (the kernel then
+    # signals the container's foreground process group) instead.
+    forwarded = FORWARDED if proxy is None else tuple(s for s in FORWARDED if s != signal.SIGWINCH)
+    previous = dict((sig, signal.signal(sig, forward)) for sig in forwarded)
     try:
-        code = _wait_monitor(state["monitor_pid"])
+        if proxy is not None:
+            _proxy(proxy, state["monitor_pid"])
+        return _wait_monitor(state["monitor_pid"])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if not flags.get("keep"):
-        delete(root, container_id, warn=log.warn)
-    return code
+
+
+def _proxy(proxy, monitor_pid):
+    from ..syscalls.host import real
+    from ..errors import RuntimeFailure
+    try:
+        pidfd = real().pidfd_open(monitor_pid)
+    except RuntimeFailure:
+        pidfd = None  # kernel < 5.3: poll for the exit
+    try:
+        proxy.run(exited_fd=pidfd, exited=lambda: _exited(monitor_pid))
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _exited(pid):
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _wants_terminal(bundle):
+    """process.terminal of the bundle's config (create validates it properly)."""
+    import json
+    try:
+        with open(os.path.join(bundle, "config.json")) as handle:
+            return bool(((json.load(handle) or {}).get("process") or {}).get("terminal"))
+    except (IOError, OSError, ValueError, AttributeError):
+        return False
 
 
 def _wait_monitor(monitor_pid):

@@ -23,6 +23,7 @@ from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
 from ..process import spawn as spawner
 from ..process import sync
+from ..process.terminal import check_console
 from ..spec.load import load_bundle
 from ..standalone.stateio import DirLock, proc_stat, process_alive
 from ..state import StateRoot, spec_state, timestamp
@@ -33,7 +34,7 @@ LOG_FILE = "container.log"
 
 
 def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None,
-           log_path=None, log_max_size=1024 * 1024):
+           log_path=None, log_max_size=1024 * 1024, console_socket=None):
     """Create container ``container_id`` from the bundle; return its stored state.
 
     With ``log_path`` the container's stdout and stderr go to that file
@@ -45,6 +46,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
+    check_console(config.get("process"), console_socket)  # path or connected socket (process/terminal.py)
     custom_log = None
     if log_path and log_path is not True:
         custom_log = os.path.abspath(log_path)
@@ -54,6 +56,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     container_dir = root.new_container_dir(container_id)
     lock = DirLock(container_dir).acquire()
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
+    job.console_socket = console_socket
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
         job.log = spawner.OutputLog(path, log_max_size)
@@ -81,6 +84,7 @@ class _Creation(object):
         self.preserve_fds = preserve_fds
         self.cgroup = None
         self.log = None
+        self.console_socket = None
         self.sock = None
         self.failed = False
         config = bundle.config
@@ -119,7 +123,8 @@ class _Creation(object):
         self.save()
         self.cgroup.apply(linux.get("resources"))
         ctx = spawner.InitContext(config, self.bundle.rootfs, self.root.path, self.dir,
-                                  cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log)
+                                  cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log,
+                                  console=self.console_socket)
         self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
         self.state.update({
             "pid": init_pid,

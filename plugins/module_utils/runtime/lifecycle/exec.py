@@ -35,8 +35,9 @@ import sys
 import time
 
 from .. import namespaces
-from ..errors import RuntimeFailure, SpecError, StatusError, UnsupportedError
-from ..process import execproc, sync
+from ..errors import RuntimeFailure, SpecError, StatusError
+from ..process import execproc, sync, terminal
+from ..process.terminal import check_console
 from ..spec.checks_process import validate_process
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
@@ -62,15 +63,12 @@ def merge_process(container_process, process):
     validate_process(process, "process", for_create=False)
     if not process.get("args"):
         raise SpecError("process.args", "must be a non-empty list: the command to run in the container")
-    if process.get("terminal"):
-        raise UnsupportedError("process.terminal: exec with a terminal (--tty) is not supported by this "
-                               "runtime yet; set it to false")
     merged = copy.deepcopy(process)
     for key in INHERITED:
         if key not in merged and key in (container_process or {}):
             merged[key] = copy.deepcopy(container_process[key])
     merged.setdefault("cwd", "/")
-    merged["terminal"] = False
+    merged["terminal"] = bool(process.get("terminal"))
     check_supported({"process": merged})
     return merged
 
@@ -155,17 +153,26 @@ def _exited(pid):
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
-               pid_file=None):
-    """Start ``process`` in running container ``container_id``; return an ExecHandle."""
+               pid_file=None, console_socket=None):
+    """Start ``process`` in running container ``container_id``; return an ExecHandle.
+
+    With ``process.terminal`` the process gets a new pty from the container's
+    /dev/ptmx, whose master is sent to ``console_socket`` (a path to connect
+    to, or a connected socket: process/terminal.py); stdin/stdout/stderr are
+    then the pty and the fds given here are not used.
+    """
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
     store = StateRoot(root)
     lock = store.lock(container_id)
     opened = []
+    console = None
     try:
         state = store.load(container_id)
         _require_running(container_id, live_status(state))
         merged = merge_process((state.get("config") or {}).get("process"), process)
+        check_console(merged, console_socket)
+        sock, console = terminal.console_channel(console_socket)
         init_pid = state["pid"]
         targets = _namespaces_to_join(init_pid, opened)
         # The fds were opened after the state was read: if the pid is still the
@@ -175,7 +182,8 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         pid_ns_fd = targets.pop("pid", None)
         ctx = execproc.ExecContext(merged, targets, _cgroup(state), lock.fd,
                                    (stdin, stdout, stderr), preserve_fds,
-                                   seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"))
+                                   seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
+                                   console=sock)
         pid = _fork_child(ctx, pid_ns_fd)
         if pid_file:
             from .create import write_pid_file
@@ -186,6 +194,8 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                 raise RuntimeFailure("--pid-file: cannot write %s: %s" % (pid_file, e.strerror))
         return ExecHandle(pid)
     finally:
+        if console is not None:
+            console.close()  # the exec'd process sent the master on its copy
         for fd in opened:
             os.close(fd)
         lock.release()

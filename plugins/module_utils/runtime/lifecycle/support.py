@@ -22,9 +22,6 @@ from ..standalone.monitor import ON_STOP_ANNOTATION
 def check_supported(config):
     process = config.get("process") or {}
     linux = config.get("linux") or {}
-    if process.get("terminal"):
-        raise UnsupportedError("process.terminal: terminals are not supported by this runtime yet; "
-                               "set it to false")
     unsupported = (
         ("linux.uidMappings", linux.get("uidMappings"), "user namespaces are not supported yet"),
         ("linux.gidMappings", linux.get("gidMappings"), "user namespaces are not supported yet"),

@@ -14,7 +14,8 @@ not dumpable. In order:
 3. chdir to process.cwd, find args[0] with the process's PATH, inside the
    container (execvp(3) semantics, shared with the init);
 4. rlimits, oom score, no_new_privs (before the uid change, while we still
-   hold CAP_SYS_RESOURCE), stdio, close every other fd, user, groups,
+   hold CAP_SYS_RESOURCE), stdio (or, with process.terminal, a new pty from
+   the container's /dev/ptmx: terminal.py), close every other fd, user, groups,
    capabilities and umask, default signal dispositions, execve(2); the
    container's seccomp filter (compiled by the parent) is loaded as in the
    init (security/seccomp.py).
@@ -41,7 +42,7 @@ from ..security import seccomp
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
 from ..syscalls.host import real
-from . import sync
+from . import sync, terminal
 from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
 
 # /proc/PID/ns entries the child joins, in this order: the mount namespace
@@ -55,8 +56,11 @@ _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 class ExecContext(object):
     """What the exec child needs; built by the parent, inherited through fork()."""
 
-    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds, seccomp_config=None):
+    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds, seccomp_config=None,
+                 console=None):
         self.process = process
+        # process.terminal: the connected console socket the pty master goes to
+        self.console = console
         self.ns_fds = ns_fds                # {proc ns name: fd}, pid excluded
         self.cgroup = cgroup                # CgroupManager or None
         self.lock_fd = lock_fd              # the container lock: never inherited
@@ -129,7 +133,11 @@ def _become(ctx, sock, program):
         set_oom_score_adj(process["oomScoreAdj"])
     if process.get("noNewPrivileges"):
         set_no_new_privileges()
-    _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
+    if ctx.console is not None:
+        # After setns(mnt): /dev/ptmx is the container's (terminal.py).
+        terminal.attach_terminal(process, ctx.console)
+    else:
+        _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
     close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
     seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process, caps=ctx.caps)

@@ -12,8 +12,12 @@ so it needs no code on disk. Create phase, in order:
    runs the prestart and createRuntime hooks in the runtime namespace;
 3. run the createContainer hooks (container namespaces, before pivot_root,
    config.md "createContainer Hooks");
-4. pivot_root, masked/read-only paths, hostname, sysctl, resolve the program
-   with the container's PATH, chdir to process.cwd; report "created".
+4. pivot_root; with process.terminal a new pty from the container's
+   /dev/ptmx, its master sent to the console socket, the slave bind-mounted
+   on /dev/console and made stdio and controlling terminal (terminal.py;
+   before the rootfs turns read-only, as runc does); masked/read-only
+   paths, hostname, sysctl, resolve the program with the container's PATH,
+   chdir to process.cwd; report "created".
 
 Everything the init uses is imported at the top of this file: after
 pivot_root the runtime's own files are out of reach.
@@ -50,7 +54,7 @@ from ..errors import RuntimeFailure
 from ..rootfs import setup as rootfs
 from ..syscalls import consts as C
 from ..syscalls.host import real
-from . import sync
+from . import sync, terminal
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _TERMINATING = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
@@ -97,6 +101,9 @@ def _create_phase(ctx, sock):
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
     ctx.seccomp = seccomp.compile_config(config)  # needs the host's libseccomp: before pivot_root
     rootfs.pivot_root(ctx.rootfs)
+    if config["process"].get("terminal"):
+        terminal.attach_terminal(config["process"], ctx.console, mount_console=_mount_console)
+        ctx.console = None
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
     rootfs.finalize_rootfs(config)
@@ -108,6 +115,21 @@ def _create_phase(ctx, sock):
     except OSError as e:
         raise RuntimeFailure("process.cwd: cannot change to %s in the container: %s" % (cwd, e.strerror))
     return program
+
+
+def _mount_console(slave_path):
+    """Bind the pty slave on /dev/console (config-linux.md "Default Devices")."""
+    try:
+        if os.path.islink("/dev/console"):
+            os.unlink("/dev/console")
+        fd = os.open("/dev/console", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        os.close(fd)
+    except OSError as e:
+        raise RuntimeFailure("process.terminal: cannot create /dev/console in the container: %s" % e.strerror)
+    try:
+        real().mount(slave_path, "/dev/console", "", C.MS_BIND, None)
+    except RuntimeFailure as e:
+        raise RuntimeFailure("process.terminal: bind mount of %s on /dev/console failed: %s" % (slave_path, e))
 
 
 def _apply_uts_and_sysctl(config):

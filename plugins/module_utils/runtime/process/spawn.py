@@ -16,7 +16,11 @@ and then replaces itself with the small monitor program: the init stays its
 child, so the monitor can wait(2) for it, and the monitor's memory is that of
 a fresh interpreter, not a copy of the runtime's. The init keeps the caller's
 stdin/stdout/stderr (runc's behaviour with terminal: false); the monitor
-points its own at /dev/null so it holds no pipe of the caller open.
+points its own at /dev/null so it holds no pipe of the caller open. With
+process.terminal the init inherits the console socket (connected here, in
+the runtime, before the fork) and allocates its pty after pivot_root; the
+monitor is forked before that pty exists, so it never holds either end of
+it (see terminal.py).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -27,7 +31,8 @@ import sys
 
 from .. import namespaces
 from ..security.fds import close_inherited_fds
-from . import libexec, sync
+from ..errors import RuntimeFailure
+from . import libexec, sync, terminal
 from .init import init_main
 
 
@@ -49,8 +54,10 @@ class InitContext(object):
     """What the init needs; it is inherited through fork(), never serialised."""
 
     def __init__(self, config, rootfs, state_root, container_dir, cgroup=None, preserve_fds=0,
-                 log=None):
+                 log=None, console=None):
         self.config = config
+        # process.terminal: the --console-socket path or a connected socket
+        self.console = console
         # OutputLog or None (inherit the caller's stdio)
         self.log = log
         self.rootfs = rootfs
@@ -86,8 +93,20 @@ def spawn(ctx, container_dir_fd):
         # The init runs hooks after pivot_root, when the runtime's files (and
         # the standard library) are out of reach: import what they need now.
         import subprocess  # noqa: F401
+    if (ctx.config.get("process") or {}).get("terminal") and ctx.log is not None:
+        raise RuntimeFailure("process.terminal: the output of a terminal goes to the console socket; "
+                             "it cannot also go to a log file")
     script = libexec.monitor_script(ctx.state_root)
     python = python_interpreter()
+    ctx.console, opened = terminal.console_channel(ctx.console)
+    try:
+        return _spawn(ctx, container_dir_fd, script, python)
+    finally:
+        if opened is not None:
+            opened.close()  # the init has its own copy now (or died)
+
+
+def _spawn(ctx, container_dir_fd, script, python):
     listener = start_listener(container_dir_fd)
     parent_sock, child_sock = sync.channel()
     sys.stdout.flush()
@@ -124,6 +143,8 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
                 _redirect_output(log_read, log_write)
             init_main(ctx, child_sock, listener)
         namespaces.leave_pid_namespace(own_pidns)
+        if ctx.console is not None:
+            ctx.console.close()  # only the init sends on it
         sync.send(child_sock, "pid", pid=init_pid)
         child_sock.close()
         listener.close()
