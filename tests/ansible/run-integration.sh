@@ -4,8 +4,7 @@
 #
 #     bash tests/ansible/run-integration.sh [VENV_DIR] [ansible-test target args...]
 #
-# VENV_DIR is a venv with ansible-core (default /work-tree/.venv, else the
-# repository's .venv). ansible-test wants the collection at
+# VENV_DIR is a venv with ansible-core (default: the repository's .venv). ansible-test wants the collection at
 # .../ansible_collections/opencontainer/runtime, so the repository's files
 # (tracked and untracked, .gitignore respected) are copied into a temp tree
 # that is removed afterwards. Every target runs even when one fails
@@ -14,12 +13,10 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-venv="/work-tree/.venv"
+venv="$REPO_ROOT/.venv"
 if [ $# -gt 0 ] && [ -x "$1/bin/python" ]; then
     venv="$1"
     shift
-elif [ ! -x "$venv/bin/python" ]; then
-    venv="$REPO_ROOT/.venv"
 fi
 [ -x "$venv/bin/ansible-test" ] || { echo "run-integration.sh: no ansible-test in $venv/bin" >&2; exit 2; }
 # The venv's real bin dir (symlinks resolved), never a pyenv shim in front of it.

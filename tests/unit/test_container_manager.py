@@ -116,11 +116,29 @@ def test_recreate_modes_and_restart(work):
 
 def test_comparisons_ignore_by_option_name_and_path(work):
     current = params(work)
-    assert plan(params(work, env={"A": "1"}, comparisons={"env": "ignore"}), "running", current)[0] == ["write_bundle"]
-    assert plan(params(work, env={"A": "1"}, comparisons={"process.env": "ignore"}), "running", current)[0] == \
-        ["write_bundle"]
+    assert plan(params(work, env={"A": "1"}, comparisons={"env": "ignore"}), "running", current)[0] == []
+    assert plan(params(work, env={"A": "1"}, comparisons={"process.env": "ignore"}), "running", current)[0] == []
     with pytest.raises(OptionError):
         plan(params(work, comparisons={"env": "sometimes"}), "running")
+
+
+def test_ignored_difference_is_not_written_into_the_bundle(work):
+    current = params(work)
+    actions, m = plan(params(work, env={"A": "1"}, comparisons={"env": "ignore"}), "running", current)
+    assert actions == [] and m.ignored == ["process.env"]
+    # ...but a new container gets the whole desired config.
+    actions, m = plan(params(work, env={"A": "1"}, comparisons={"env": "ignore"}), "stopped", current)
+    assert actions == ["delete", "write_bundle", "create", "start"]
+
+
+def test_name_only_acts_on_the_container_as_it_is(work):
+    only_name = {"name": "web", "state": "stopped", "state_root": str(work / "state"), "recreate": "auto"}
+    actions, m = plan(only_name, "running", config_from=params(work))
+    assert actions == ["stop"] and not m.diffs
+    actions, m = plan(dict(only_name, state="started"), "stopped", config_from=params(work))
+    assert actions == ["delete", "create", "start"]
+    with pytest.raises(OptionError):
+        plan(dict(only_name, state="started"))
 
 
 def test_capabilities_compare_as_sets(work):

@@ -66,8 +66,10 @@ def _converge_one(params, check_mode, warnings, results):
     try:
         result = manager.converge()
     except RuntimeFailure as e:
+        item = dict(getattr(e, "partial_result", {}), name=params["name"], failed=True, msg=str(e))
         raise BatchError("container %s: %s" % (params["name"], e),
-                         {"results": results, "changed": any(r["changed"] for r in results)})
+                         {"results": results + [item],
+                          "changed": any(r["changed"] for r in results) or item.get("changed", False)})
     finally:
         warnings.extend(manager.warnings)
     result["name"] = params["name"]

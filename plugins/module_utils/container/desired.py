@@ -70,7 +70,7 @@ def desired_container(params):
         bundle = load_bundle(params["bundle"])
         return Desired(bundle.config, bundle.path, managed=False, validated=True)
     if not params.get("rootfs"):
-        raise OptionError("rootfs", "either rootfs or bundle is required")
+        raise OptionError("rootfs", "either rootfs or bundle is required to create container %s" % params["name"])
     rootfs = os.path.abspath(params["rootfs"])
     if not os.path.isdir(rootfs):
         raise OptionError("rootfs", "%s does not exist or is not a directory" % rootfs)

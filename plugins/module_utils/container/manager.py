@@ -28,7 +28,7 @@ from ..runtime.lifecycle.query import describe
 from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, live_status
 from . import bundles, drift, logs
-from .desired import STOP_SIGNAL_ANNOTATION, OptionError, desired_container
+from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .options import IGNORE, SET, STRICT, comparison_path
 
 # Actions that change the host (every other entry in `actions` only reports).
@@ -49,6 +49,8 @@ class ContainerManager(object):
         self.desired = None
         self.diffs = []
         self.diffs_reported_only = False
+        self.ignored = []
+        self.done = []
         self.actions = []
 
     # -- reading ---------------------------------------------------------
@@ -69,17 +71,29 @@ class ContainerManager(object):
             raise RuntimeFailure("container %s is being created by another process" % self.name)
         if want == "absent":
             return self._plan_absent()
-        self.desired = desired_container(self.params)
+        if self.state is not None and not (self.params.get("rootfs") or self.params.get("bundle")):
+            # Only a name: the container as it is (e.g. `name=web state=stopped`).
+            self.desired = Desired(self.state.get("config") or {}, self.state.get("bundle"), managed=False,
+                                   validated=True)
+        else:
+            self.desired = desired_container(self.params)
         if self.state is not None:
-            self.diffs = drift.differences(self.state.get("config") or {}, self.desired.config,
-                                           self._comparisons())
+            current = self.state.get("config") or {}
+            self.diffs = drift.differences(current, self.desired.config, self._comparisons())
+            compared = set(d.path for d in self.diffs)
+            self.ignored = [d.path for d in drift.differences(current, self.desired.config) if d.path not in compared]
             if self.state.get("bundle") != self.desired.bundle:
                 self.diffs.insert(0, drift.Difference("bundle", self.state.get("bundle"), self.desired.bundle))
         if self.state is None or self.diffs:
             # Equal to the config the container was created from: that one passed
             # the same checks at create time.
             self.desired.validate()
-        return self._plan_present(want)
+        actions = self._plan_present(want)
+        if self.ignored and "create" not in actions and "write_bundle" in actions:
+            # The bundle describes the container; a difference the user chose to
+            # ignore must not be written into it (nor reported as a change).
+            actions.remove("write_bundle")
+        return actions
 
     def _comparisons(self):
         rules = {}
@@ -148,8 +162,7 @@ class ContainerManager(object):
         self.actions = self.plan()
         before = self._view(self.status, self.diffs, "before")
         if not self.check_mode:
-            for action in self.actions:
-                getattr(self, "_do_" + action)()
+            self._run_actions()
         waited = None
         if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait"):
             waited = self._wait()
@@ -165,6 +178,31 @@ class ContainerManager(object):
         if self.diffs_reported_only:
             result["drift"] = [{"path": d.path, "before": d.before, "after": d.after} for d in self.diffs]
         return result
+
+    def _run_actions(self):
+        """Run the planned actions; on failure undo what this run made and say what is left."""
+        bundle_existed = self.desired is not None and bundles.is_managed(self.desired.bundle)
+        try:
+            for action in self.actions:
+                getattr(self, "_do_" + action)()
+                self.done.append(action)
+        except RuntimeFailure as e:
+            undone = []
+            if "create" in self.done:
+                # A container this run created but could not bring to the asked
+                # state (e.g. a failing start hook) is removed again.
+                try:
+                    self._do_delete()
+                    undone.append("create")
+                except RuntimeFailure as cleanup:
+                    self.warn("cleanup after the failure: %s" % cleanup)
+            if "write_bundle" in self.done and not bundle_existed and "create" in undone + self.actions[len(self.done):]:
+                bundles.remove(self.desired.bundle)
+                undone.append("write_bundle")
+            kept = [a for a in self.done if a not in undone]
+            e.partial_result = {"changed": any(a in CHANGES for a in kept), "actions": kept,
+                                "rolled_back": undone}
+            raise
 
     def _do_write_bundle(self):
         bundles.write(self.desired.bundle, self.desired.config)
