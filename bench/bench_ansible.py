@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: opencontainer.runtime contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -284,8 +283,12 @@ def run_scenarios(bench, runs, samples, log):
 
 def evaluate(samples, n):
     """Rows of (label, median wall, median cpu, target text, verdict); the verdict is on the wall clock."""
-    median = lambda key: statistics.median(samples[key]) if samples.get(key) else None
-    seconds = lambda value, sign="": ("%" + sign + ".3f s") % value if value is not None else "n/a"
+    def median(key):
+        return statistics.median(samples[key]) if samples.get(key) else None
+
+    def seconds(value, sign=""):
+        return ("%" + sign + ".3f s") % value if value is not None else "n/a"
+
     rows = []
     for key, label, kind, target, base in ROWS:
         value, cpu = median(key), median(key + ".cpu")
@@ -361,7 +364,7 @@ def save_results(args, info, samples):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement (default 5)")
     parser.add_argument("--size", type=int, default=20, help="containers in the loop and batch scenarios (default 20)")
     parser.add_argument("--collection", default=REPO_ROOT, type=os.path.abspath,
@@ -387,7 +390,9 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_term)
 
     began = time.monotonic()
-    log = lambda text: print("[%5.1f s] %s" % (time.monotonic() - began, text), flush=True)
+    def log(text):
+        print("[%5.1f s] %s" % (time.monotonic() - began, text), flush=True)
+
     bench = Bench(args.size, args.collection)
     samples = {}
     try:
