@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The roles' molecule scenarios (extensions/molecule/*, default driver, against this
+# machine as root) and ansible-lint --profile production over the whole collection, offline.
+#
+#     bash tests/ansible/run-molecule.sh [VENV_DIR] [molecule test args, default --all]
+#
+# Like run-sanity.sh, the collection's files (tracked and new, not ignored) are copied into
+# <tmp>/ansible_collections/opencontainer/runtime, which is ANSIBLE_COLLECTIONS_PATH, so
+# that the roles and modules resolve by their FQCN and neither tool writes into the checkout.
+# Exits non-zero when ansible-lint or any scenario fails (both always run).
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV_DIR="$(cd "${1:-$REPO_ROOT/.venv}" && pwd)"
+shift || true
+[ "$#" -gt 0 ] || set -- --all
+[ "$(id -u)" -eq 0 ] || { echo "run-molecule.sh: the scenarios need root" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/oci-molecule.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+tree="$work/ansible_collections/opencontainer/runtime"
+mkdir -p "$tree"
+(cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | tar --null -T - -cf -) | tar -xf - -C "$tree"
+
+export PATH="$VENV_DIR/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export ANSIBLE_COLLECTIONS_PATH="$work"
+# Keep the tools' caches (molecule's ephemeral state, ansible-compat) out of $HOME and the checkout.
+export XDG_CACHE_HOME="$work/.cache"
+export ANSIBLE_HOME="$work/.ansible"
+export ANSIBLE_FORCE_COLOR=0 NO_COLOR=1 PY_COLORS=0
+cd "$tree"
+
+status=0
+echo "==> ansible-lint --profile production"
+SECONDS=0
+if ansible-lint --offline --profile production; then
+    echo "ansible-lint passed (${SECONDS}s)"
+else
+    echo "ansible-lint FAILED (${SECONDS}s)" >&2
+    status=1
+fi
+
+echo "==> molecule test $*"
+SECONDS=0
+if molecule test "$@"; then
+    echo "molecule passed (${SECONDS}s)"
+else
+    echo "molecule FAILED (${SECONDS}s)" >&2
+    status=1
+fi
+exit "$status"
