@@ -32,14 +32,7 @@ class LiveCgroup(object):
         already written, so a failed update leaves the old limits in place.
         """
         plan = translate(resources, self._locate, self._read_memory_limit, False)
-        v2 = self._v2()
-        needed = plan.v2_controllers()
-        if needed:
-            first_field = {}
-            for flavor, write in plan.writes:
-                if flavor == V2:
-                    first_field.setdefault(write.controller, write.field)
-            self._enable_v2_controllers(v2, needed, first_field)
+        self._enable_planned_v2_controllers(plan)
         done = []
         try:
             for directory, filename, write in self._targets(plan):
@@ -47,7 +40,7 @@ class LiveCgroup(object):
                 write_control(self._files, directory, filename, write.value, write.field)
                 done.append((directory, filename, before))
             if plan.device_flavor == V2:
-                devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+                devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
         except Exception:
             self._restore(done)
             raise

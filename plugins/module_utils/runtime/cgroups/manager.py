@@ -209,18 +209,11 @@ class CgroupManager(LiveCgroup):
         (for updating a running container's other limits).
         """
         plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
-        v2 = self._v2()
-        needed = plan.v2_controllers()
-        if needed:
-            first_field = {}
-            for flavor, write in plan.writes:
-                if flavor == V2:
-                    first_field.setdefault(write.controller, write.field)
-            self._enable_v2_controllers(v2, needed, first_field)
+        self._enable_planned_v2_controllers(plan)
         for directory, filename, write in self._targets(plan):
             write_control(self._files, directory, filename, write.value, write.field)
         if plan.device_flavor == V2:
-            devices_bpf.apply_device_rules(self._dir(v2), plan.device_rules, self._syscalls())
+            devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
 
     def _targets(self, plan):
         """(directory, file name, Write) of each write of a plan, in order."""
@@ -235,6 +228,16 @@ class CgroupManager(LiveCgroup):
                     and self._files.exists(os.path.join(directory, write.fallback)):
                 filename = write.fallback
             yield directory, filename, write
+
+    def _enable_planned_v2_controllers(self, plan):
+        """Enable, in the v2 tree, the controllers ``plan`` writes to."""
+        needed = plan.v2_controllers()
+        if needed:
+            first_field = {}
+            for flavor, write in plan.writes:
+                if flavor == V2:
+                    first_field.setdefault(write.controller, write.field)
+            self._enable_v2_controllers(self._v2(), needed, first_field)
 
     def _enable_v2_controllers(self, v2, controllers, first_field):
         # cgroup-v2.rst "Enabling and Disabling": a controller's files appear
