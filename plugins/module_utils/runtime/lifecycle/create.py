@@ -21,6 +21,7 @@ from .. import hooks
 from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
+from ..network.wiring import Wiring, release as release_network
 from ..process import spawn as spawner
 from ..process import sync
 from ..process.terminal import check_console
@@ -46,6 +47,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
+    network = Wiring.from_config(config)  # bad network annotations fail before anything exists
     check_console(config.get("process"), console_socket)  # path or connected socket (process/terminal.py)
     custom_log = None
     if log_path and log_path is not True:
@@ -56,6 +58,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     container_dir = root.new_container_dir(container_id)
     lock = DirLock(container_dir).acquire()
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
+    job.network = network
     job.console_socket = console_socket
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
@@ -86,6 +89,7 @@ class _Creation(object):
         self.log = None
         self.console_socket = None
         self.sock = None
+        self.network = None
         self.failed = False
         config = bundle.config
         me = proc_stat(os.getpid())
@@ -122,7 +126,12 @@ class _Creation(object):
         self.state["cgroup"] = self.cgroup.to_dict()
         self.save()
         self.cgroup.apply(linux.get("resources"))
-        ctx = spawner.InitContext(config, self.bundle.rootfs, self.root.path, self.dir,
+        init_config = config
+        if self.network is not None:
+            # Before the fork: the init consumes the mounts (resolv.conf, hosts) while it builds the rootfs.
+            init_config = self.network.prepare(self.root.path, self.id, self.dir, config, self.state)
+            self.save()
+        ctx = spawner.InitContext(init_config, self.bundle.rootfs, self.root.path, self.dir,
                                   cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log,
                                   console=self.console_socket)
         self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
@@ -134,6 +143,10 @@ class _Creation(object):
         })
         self.save()
         sync.recv(self.sock, expect="prestart")
+        if self.network is not None:
+            # The init has its network namespace and waits for "continue": veth, address, routes, ports.
+            self.network.attach(self.state)
+            self.save()
         creating = spec_state(self.state, "creating")
         hooks.run_phase(config, "prestart", creating)
         hooks.run_phase(config, "createRuntime", creating)
@@ -161,6 +174,9 @@ class _Creation(object):
             except Exception as e:  # keep undoing; report what is left
                 if warn:
                     warn("cleanup: %s" % e)
+        for problem in release_network(self.root.path, self.id, self.state.get("network")):
+            if warn:
+                warn("cleanup: %s" % problem)
         if run_poststop:
             hooks.run_phase(self.bundle.config, "poststop", spec_state(self.state, "stopped"), warn=warn or _ignore)
         self.root.remove(self.id)

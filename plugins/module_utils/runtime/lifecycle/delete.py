@@ -53,6 +53,11 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
             manager = CgroupManager.from_dict(state["cgroup"])
             _kill_leftovers(manager, timeout)
             manager.destroy()
+        if state.get("network"):
+            from ..network.wiring import release as release_network
+            for problem in release_network(root.path, container_id, state["network"]):
+                if warn:
+                    warn(problem)
         root.remove(container_id)
     finally:
         lock.release()
