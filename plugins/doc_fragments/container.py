@@ -192,6 +192,35 @@ options:
     description:
       - Annotations of the container (C(annotations)).
     type: dict
+  network:
+    description:
+      - How the container is networked, written as the annotation C(org.opencontainer.runtime.network)
+        so that C(oci-runtime create) of the bundle does the same.
+      - V(none) a network namespace with only C(lo); V(host) no network namespace (the host's);
+        V(bridge) the default network C(oci0) (10.88.0.0/16); V(bridge:NAME) or just V(NAME) a network
+        made with M(opencontainer.runtime.oci_network); V(container:NAME) the network namespace of
+        another container of the same O(state_root), which must be running (the container is recreated
+        when that one gets a new namespace).
+      - On a bridge the container gets C(eth0) on a veth pair, an address leased from the network,
+        a default route via the gateway, outbound masquerade, and its own C(/etc/resolv.conf) and
+        C(/etc/hosts) bind-mounted from its state directory. Needs pyroute2 and nftables on the host.
+      - Without it, no wiring is done (a new network namespace with only C(lo)).
+    type: str
+  ip:
+    description:
+      - A static IPv4 address in the bridge network's subnet (annotation C(org.opencontainer.runtime.network.ip)).
+    type: str
+  mac:
+    description:
+      - A static MAC address for C(eth0) (annotation C(org.opencontainer.runtime.network.mac)).
+    type: str
+  publish:
+    description:
+      - Ports published on the host, each C([host_ip:]host_port:container_port[/tcp|udp]) (IPv4), through
+        nftables DNAT rules in the table C(inet opencontainer) (annotation
+        C(org.opencontainer.runtime.network.publish), a JSON list).
+    type: list
+    elements: str
   hooks:
     description:
       - OCI hooks (C(hooks)), an object keyed by phase as in config.md.

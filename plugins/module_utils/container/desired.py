@@ -20,6 +20,7 @@ import shlex
 from ..runtime.errors import RuntimeFailure, SpecError
 from ..runtime.spec.defaults import default_config
 from .options import CONFIG_OPTIONS
+from .network_glue import apply_network_options
 
 # The spec checks (spec/validate.py and the tables in spec/names.py) are
 # imported where they are needed: an idempotent run whose config equals the
@@ -115,6 +116,7 @@ def build_config(params, rootfs):
         config["linux"]["seccomp"] = _seccomp(params["seccomp"])
     if params.get("namespaces") is not None:
         config["linux"]["namespaces"] = [_namespace(n, i) for i, n in enumerate(params["namespaces"])]
+    apply_network_options(config, params)  # network, ip, mac, publish
     if params.get("spec"):
         deep_merge(config, params["spec"])
     return config

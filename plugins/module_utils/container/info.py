@@ -13,15 +13,30 @@ from ..runtime.errors import ContainerNotFound
 from ..runtime.ids import validate_id
 from ..runtime.lifecycle.query import describe, list_containers
 from ..runtime.state import StateRoot
+from .network_glue import network_summary
 
 
 def container_info(state_root, name=None):
     root = StateRoot(state_root)
     if name is None:
-        return {"changed": False, "containers": list_containers(state_root) if root.exists() else []}
+        containers = list_containers(state_root) if root.exists() else []
+        for container in containers:  # the network record lives only in state.json
+            _add_network(root, container)
+        return {"changed": False, "containers": containers}
     validate_id(name)
     try:
-        containers = [describe(root.load(name))] if root.exists() else []
+        containers = [_add_network(root, describe(root.load(name)))] if root.exists() else []
     except ContainerNotFound:
         containers = []
     return {"changed": False, "containers": containers, "exists": bool(containers)}
+
+
+def _add_network(root, container):
+    """``network``: mode, addresses and published ports, when the container has network wiring."""
+    try:
+        record = root.load(container["id"]).get("network")
+    except ContainerNotFound:
+        record = None
+    if record:
+        container["network"] = network_summary(record)
+    return container

@@ -75,6 +75,11 @@ CONFIG_OPTIONS = (
     Option("ulimits", "list", "process.rlimits", elements="str"),
     Option("sysctls", "dict", "linux.sysctl"),
     Option("annotations", "dict", "annotations"),
+    # Networking: rendered as the runtime's network annotations (network_glue.py).
+    Option("network", "str", "annotations"),
+    Option("ip", "str", "annotations"),
+    Option("mac", "str", "annotations"),
+    Option("publish", "list", "annotations", elements="str"),
     Option("hooks", "dict", "hooks"),
     Option("no_new_privileges", "bool", "process.noNewPrivileges"),
     Option("seccomp", "path", "linux.seccomp"),
