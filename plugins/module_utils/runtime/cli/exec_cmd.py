@@ -92,6 +92,11 @@ def _exec_with_proxy(root, container_id, process, flags):
     from ..process import terminal
     from ..syscalls.host import real
     from .main import _preserve_fds
+    size = terminal.get_size(0) if os.isatty(0) else None
+    if size and size[0] and size[1]:
+        # The caller's window size from the first instruction on: the master
+        # reaches us only once the process runs, too late to resize first.
+        process = dict(process, consoleSize={"height": size[0], "width": size[1]})
     receiver, child_end = terminal.console_pair()
     try:
         handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),

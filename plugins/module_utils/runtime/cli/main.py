@@ -106,6 +106,8 @@ def cmd_list(root, flags, positionals, log):
 def cmd_create(root, flags, positionals, log):
     _refuse_no_pivot(flags)
     from ..lifecycle.create import create
+    from ..process import spawn
+    spawn.HAND_OFF_TO_SUBREAPER = True  # conmon reaps the init itself (process/spawn.py)
     create(root, positionals[0], flags.get("bundle") or os.getcwd(), pid_file=flags.get("pid-file"),
            preserve_fds=_preserve_fds(flags), warn=log.warn, console_socket=flags.get("console-socket") or None)
     return 0

@@ -31,6 +31,9 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
 
 def run(root, container_id, bundle, flags, log, preserve_fds=0):
     detach = bool(flags.get("detach"))
+    if detach:
+        from ..process import spawn
+        spawn.HAND_OFF_TO_SUBREAPER = True  # a reaping caller gets the init (process/spawn.py)
     console = flags.get("console-socket") or None
     receiver = None
     if console is None and not detach and _wants_terminal(bundle):

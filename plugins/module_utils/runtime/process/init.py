@@ -155,9 +155,15 @@ def find_program(name, env):
     for candidate in candidates:
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
+    # The wording is runc's (execve(2) errors, exec.LookPath): podman and
+    # conmon map "no such file or directory" / "executable file not found in"
+    # to exit code 127 and "permission denied" to 126, as shells do.
     if "/" in name:
-        raise RuntimeFailure("process.args[0]: %s: no such executable file in the container" % name)
-    raise RuntimeFailure("process.args[0]: executable file %r not found in $PATH of the container" % name)
+        if os.path.exists(name):
+            raise RuntimeFailure("process.args[0]: %s: permission denied (not an executable file in the container)"
+                                 % name)
+        raise RuntimeFailure("process.args[0]: %s: no such file or directory in the container" % name)
+    raise RuntimeFailure("process.args[0]: %r: executable file not found in $PATH of the container" % name)
 
 
 def _wait_for_start(ctx, listener, program):

@@ -21,11 +21,23 @@ process.terminal the init inherits the console socket (connected here, in
 the runtime, before the fork) and allocates its pty after pivot_root; the
 monitor is forked before that pty exists, so it never holds either end of
 it (see terminal.py).
+
+Handing the init to a reaping caller: conmon and containerd's shims run
+`create` as child subreapers (prctl(2) PR_SET_CHILD_SUBREAPER) and expect
+to reap the container's process themselves, which is how they learn its
+exit status: runc's init is orphaned to them when `runc create` exits. When
+HAND_OFF_TO_SUBREAPER is set (by the CLI's create and run --detach) and the
+caller is such a subreaper, the monitor exits right after forking the init
+instead of becoming monitor.py, so the init is orphaned to the caller. Then
+nothing records the exit in state.json and no on-stop handlers run (the
+status still reads "stopped" once the process is gone): the caller owns the
+exit status, as with runc.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import select
 import socket
 import sys
 
@@ -65,6 +77,43 @@ class InitContext(object):
         self.container_dir = container_dir
         self.cgroup = cgroup
         self.preserve_fds = preserve_fds
+        self.hand_off = False  # decided by spawn()
+
+
+# Set by the command line for create and run --detach (see above); never for
+# a foreground run, which waits for the monitor, nor for the Python API.
+HAND_OFF_TO_SUBREAPER = False
+
+
+def caller_is_subreaper():
+    """True when our parent would inherit our orphans: it is a child subreaper.
+
+    No interface tells whether another process is a subreaper, so ask the
+    kernel: orphan a grandchild through a short-lived child and see whether
+    it is re-parented to our parent (else it goes to a farther subreaper or
+    to init).
+    """
+    parent = os.getppid()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(read_end)
+            me = os.getpid()
+            if os.fork() == 0:
+                while os.getppid() == me:  # re-parented when the child exits (not when it is reaped)
+                    select.select([], [], [], 0.0005)
+                os.write(write_end, str(os.getppid()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        os.waitpid(child, 0)
+        with os.fdopen(read_end, "rb") as reader:
+            answer = reader.read()
+    except (OSError, ValueError):
+        return False
+    return answer.strip() == str(parent).encode()
 
 
 def python_interpreter():
@@ -108,6 +157,7 @@ def spawn(ctx, container_dir_fd):
 
 def _spawn(ctx, container_dir_fd, script, python):
     listener = start_listener(container_dir_fd)
+    ctx.hand_off = HAND_OFF_TO_SUBREAPER and ctx.log is None and caller_is_subreaper()
     parent_sock, child_sock = sync.channel()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -146,6 +196,10 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         if ctx.console is not None:
             ctx.console.close()  # only the init sends on it
         sync.send(child_sock, "pid", pid=init_pid)
+        if ctx.hand_off:
+            # Orphan the init to the reaping caller; create leaves our zombie
+            # to it too, so the recorded monitor start time stays checkable.
+            os._exit(0)
         child_sock.close()
         listener.close()
         devnull = os.open(os.devnull, os.O_RDWR)

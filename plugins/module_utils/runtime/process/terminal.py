@@ -215,7 +215,7 @@ class Proxy(object):
         self.previous_winch = None
 
     def __enter__(self):
-        if os.isatty(self.stdin):
+        if self.stdin is not None and os.isatty(self.stdin):
             self.saved = termios.tcgetattr(self.stdin)
             import tty
             tty.setraw(self.stdin, termios.TCSANOW)
