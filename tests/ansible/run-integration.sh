@@ -12,6 +12,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$REPO_ROOT/tests/ansible/lib.sh"
 
 venv="$REPO_ROOT/.venv"
 if [ $# -gt 0 ] && [ -x "$1/bin/python" ]; then
@@ -19,31 +20,13 @@ if [ $# -gt 0 ] && [ -x "$1/bin/python" ]; then
     shift
 fi
 [ -x "$venv/bin/ansible-test" ] || { echo "run-integration.sh: no ansible-test in $venv/bin" >&2; exit 2; }
-# The venv's real bin dir (symlinks resolved), never a pyenv shim in front of it.
-venv_bin="$(cd "$venv/bin" && pwd -P)"
-export PATH="$venv_bin:$PATH"
-unset PYENV_VERSION
-
-# ansible-test bootstraps pip with get-pip.py, fetched from a host CI cannot
-# reach unless this cached copy exists; the stand-in installs pip offline.
-cache="${HOME}/.ansible/test/cache"
-if [ ! -f "$cache/get_pip_23_1_2.py" ]; then
-    mkdir -p "$cache"
-    cp "$REPO_ROOT/tests/ansible/get_pip_standin.py" "$cache/get_pip_23_1_2.py"
-fi
+use_venv "$venv"
+install_get_pip_standin
 
 work="$(mktemp -d /tmp/oci-ansible-test.XXXXXX)"
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
-collection="$work/ansible_collections/opencontainer/runtime"
-mkdir -p "$collection"
-(cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard) \
-    | (cd "$REPO_ROOT" && while IFS= read -r -d '' file; do
-           # Files deleted in the work tree but still in the index are skipped.
-           [ -e "$file" ] || [ -L "$file" ] || continue
-           printf '%s\0' "$file"
-       done) \
-    | (cd "$REPO_ROOT" && xargs -0 -r cp --parents -P -t "$collection")
+collection="$(copy_collection "$work")"
 
 cd "$collection"
 start=$(date +%s)
