@@ -39,7 +39,7 @@ else
     status=1
 fi
 
-echo "==> molecule test $*"
+echo "==> molecule test $* (its 'extensions/molecule/default/molecule.yml glob failed' only says there is no default scenario)"
 SECONDS=0
 if molecule test "$@"; then
     echo "molecule passed (${SECONDS}s)"
