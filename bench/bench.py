@@ -40,6 +40,7 @@ METRICS = [  # (key, label)
     ("create", "create"),
     ("start", "start"),
     ("state", "state"),
+    ("exec", "exec `true` (running container)"),
     ("kill", "kill -9 (running sleep)"),
     ("delete", "delete (stopped)"),
     ("run_d_delete_f", "run -d + delete -f"),
@@ -190,6 +191,7 @@ def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_si
     add("create", runtime.call("create", "--bundle", bundle, life_id))
     add("start", runtime.call("start", life_id))
     add("state", runtime.call("state", life_id))
+    add("exec", runtime.call("exec", life_id, "true"))
     add("kill", runtime.call("kill", life_id, "KILL"))
     runtime.wait_stopped(life_id)
     add("delete", runtime.call("delete", life_id))
