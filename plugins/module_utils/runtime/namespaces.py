@@ -5,10 +5,13 @@
 
 namespaces(7). A listed namespace without ``path`` is new (unshare(2)); with
 ``path`` it is joined (setns(2)); an unlisted one is shared with the runtime.
-Two are special: a new pid namespace only applies to children of the caller
-(pid_namespaces(7)), so the monitor handles it before forking the init; and
-a new cgroup namespace takes the caller's cgroup as its root, so the init
-unshares it only after joining the container's cgroup.
+Special cases: a new pid namespace only applies to children of the caller
+(pid_namespaces(7)), so the monitor handles it before forking the init; so
+does a new time namespace, whose offsets must be written before any process
+is in it (time_namespaces(7)); a new cgroup namespace takes the caller's
+cgroup as its root, so the init unshares it only after joining the
+container's cgroup; and the user namespace comes first of all, so that it
+owns the others (process/userns.py).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -42,7 +45,7 @@ def open_namespace(path, ns_type):
         raise RuntimeFailure("linux.namespaces: cannot open %s namespace %s: %s" % (ns_type, path, e.strerror))
 
 
-def enter(config, skip=("pid",), syscalls=None):
+def enter(config, skip=("pid", "user", "time"), syscalls=None):
     """Join the namespaces given by path, then unshare the new ones (except ``skip``)."""
     sc = syscalls or real()
     new_flags = 0
@@ -72,30 +75,118 @@ def enter_pid_namespace(config, syscalls=None):
     Returns an fd of the caller's own pid namespace (to go back with
     :func:`leave_pid_namespace`) or None when the pid namespace is shared.
     """
-    listed, path = wants(config, "pid")
-    if not listed:
-        return None
-    sc = syscalls or real()
-    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-    if path:
-        fd = open_namespace(path, "pid")
-        try:
-            sc.setns(fd, C.CLONE_NEWPID)
-        finally:
-            os.close(fd)
-    else:
-        sc.unshare(C.CLONE_NEWPID)
-    return own
+    return _enter_for_children(config, "pid", syscalls)
 
 
 def leave_pid_namespace(own_fd, syscalls=None):
     """setns(2) back to our own pid namespace, so later children (hooks) start there."""
+    _leave(own_fd, C.CLONE_NEWPID, syscalls)
+
+
+def enter_time_namespace(config, syscalls=None):
+    """As enter_pid_namespace, for the time namespace: a new one gets linux.timeOffsets.
+
+    time_namespaces(7): unshare(2) moves only the caller's later children into
+    the new namespace, and its offsets (written through the caller's
+    /proc/self/timens_offsets) can be set only before a process is in it.
+    """
+    own = _enter_for_children(config, "time", syscalls)
+    listed, path = wants(config, "time")
+    if listed and not path:
+        try:
+            write_time_offsets((config.get("linux") or {}).get("timeOffsets"))
+        except BaseException:
+            leave_time_namespace(own, syscalls)
+            raise
+    return own
+
+
+def leave_time_namespace(own_fd, syscalls=None):
+    _leave(own_fd, C.CLONE_NEWTIME, syscalls)
+
+
+def time_offsets_text(offsets):
+    """Lines "<clock> <secs> <nanosecs>" of /proc/PID/timens_offsets (time_namespaces(7))."""
+    lines = []
+    for clock in sorted(offsets or {}):
+        offset = offsets[clock] or {}
+        lines.append("%s %d %d\n" % (clock, int(offset.get("secs", 0)), int(offset.get("nanosecs", 0))))
+    return "".join(lines)
+
+
+def write_time_offsets(offsets, proc_root="/proc"):
+    text = time_offsets_text(offsets)
+    if not text:
+        return
+    try:
+        with open(proc_root.rstrip("/") + "/self/timens_offsets", "w") as handle:
+            # One write(2) per clock: the kernel parses one line per call.
+            for line in text.splitlines(True):
+                handle.write(line)
+                handle.flush()
+    except OSError as e:
+        raise RuntimeFailure("linux.timeOffsets: writing %s failed: %s" % (text.strip(), e.strerror))
+
+
+def _enter_for_children(config, ns_type, syscalls):
+    listed, path = wants(config, ns_type)
+    if not listed:
+        return None
+    sc = syscalls or real()
+    flag, proc_name = C.NAMESPACES[ns_type]
+    own = os.open("/proc/self/ns/" + proc_name, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if path:
+            fd = open_namespace(path, ns_type)
+            try:
+                sc.setns(fd, flag)
+            finally:
+                os.close(fd)
+        else:
+            sc.unshare(flag)
+    except BaseException:
+        os.close(own)
+        raise
+    return own
+
+
+def _leave(own_fd, flag, syscalls):
     if own_fd is None:
         return
     try:
-        (syscalls or real()).setns(own_fd, C.CLONE_NEWPID)
+        (syscalls or real()).setns(own_fd, flag)
     finally:
         os.close(own_fd)
+
+
+def id_map_text(mappings):
+    """Lines "<inside> <outside> <count>" of /proc/PID/uid_map (user_namespaces(7))."""
+    return "".join("%d %d %d\n" % (int(m["containerID"]), int(m["hostID"]), int(m["size"]))
+                   for m in mappings or ())
+
+
+def write_id_maps(pid, config, proc_root="/proc"):
+    """Write linux.uidMappings/gidMappings for ``pid``'s new user namespace.
+
+    user_namespaces(7): each map is written once, in a single write(2), by
+    a process with CAP_SETUID/CAP_SETGID in the parent namespace (the
+    runtime, as root). Root may write gid_map with setgroups(2) still
+    allowed, so /proc/PID/setgroups keeps "allow" and the container's
+    process.user.additionalGids work.
+    """
+    linux = config.get("linux") or {}
+    base = "%s/%d/" % (proc_root.rstrip("/"), pid)
+    for name, key in (("uid_map", "uidMappings"), ("gid_map", "gidMappings")):
+        text = id_map_text(linux.get(key))
+        try:
+            fd = os.open(base + name, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.write(fd, text.encode("ascii"))
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise RuntimeFailure("linux.%s: writing %s of the container's init failed: %s (%s)"
+                                 % (key, name, e.strerror, text.strip().replace("\n", "; ")))
 
 
 # <linux/sockios.h>, <net/if.h>
@@ -119,8 +210,7 @@ def loopback_up():
 def check_supported(config):
     """Namespaces this runtime cannot give yet fail before anything is created."""
     for index, ns in enumerate(namespace_list(config)):
-        if ns.get("type") in ("user", "time"):
-            raise UnsupportedError("linux.namespaces[%d]: %s namespaces are not supported by this "
-                                   "runtime yet" % (index, ns["type"]))
+        if ns.get("type") == "time" and not os.path.exists("/proc/self/ns/time"):
+            raise UnsupportedError("linux.namespaces[%d]: this kernel has no time namespaces (Linux 5.6+)" % index)
         if ns.get("path") and not os.path.exists(ns["path"]):
             raise UnsupportedError("linux.namespaces[%d].path: %s does not exist" % (index, ns["path"]))

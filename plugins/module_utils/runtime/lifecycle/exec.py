@@ -184,6 +184,7 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                                    (stdin, stdout, stderr), preserve_fds,
                                    seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
                                    console=sock)
+        ctx.personality = ((state.get("config") or {}).get("linux") or {}).get("personality")
         pid = _fork_child(ctx, pid_ns_fd)
         if pid_file:
             from .create import write_pid_file
@@ -230,8 +231,8 @@ def _namespaces_to_join(init_pid, opened):
             if os.stat(theirs).st_ino == os.stat("/proc/self/ns/%s" % name).st_ino:
                 continue
         except OSError as e:
-            if name == "cgroup" and not os.path.exists("/proc/self/ns/cgroup"):
-                continue  # kernel < 4.6: no cgroup namespaces at all
+            if name in ("cgroup", "time") and not os.path.exists("/proc/self/ns/" + name):
+                continue  # kernel < 4.6 (cgroup), < 5.6 (time): no such namespaces at all
             raise StatusError("cannot inspect %s namespace of the container's init: %s" % (name, e.strerror))
         fd = namespaces.open_namespace(theirs, name)
         opened.append(fd)

@@ -14,6 +14,8 @@ import json
 
 from .. import namespaces
 from ..errors import SpecError, UnsupportedError
+from ..security import lsm
+from ..security.personality import persona
 from ..security.seccomp import compile_config as compile_seccomp
 
 from ..standalone.monitor import ON_STOP_ANNOTATION
@@ -23,16 +25,8 @@ def check_supported(config):
     process = config.get("process") or {}
     linux = config.get("linux") or {}
     unsupported = (
-        ("linux.uidMappings", linux.get("uidMappings"), "user namespaces are not supported yet"),
-        ("linux.gidMappings", linux.get("gidMappings"), "user namespaces are not supported yet"),
-        ("linux.timeOffsets", linux.get("timeOffsets"), "time namespaces are not supported yet"),
         ("linux.intelRdt", linux.get("intelRdt"), "Intel RDT is not supported"),
         ("linux.memoryPolicy", linux.get("memoryPolicy"), "memory policies are not supported"),
-        ("linux.personality", linux.get("personality"), "personality is not supported yet"),
-        ("process.apparmorProfile", process.get("apparmorProfile"),
-         "AppArmor profiles are not supported yet"),
-        ("process.selinuxLabel", process.get("selinuxLabel"), "SELinux labels are not supported yet"),
-        ("linux.mountLabel", linux.get("mountLabel"), "SELinux mount labels are not supported yet"),
         ("process.ioPriority", process.get("ioPriority"), "I/O priorities are not supported yet"),
         ("process.scheduler", process.get("scheduler"), "scheduler settings are not supported yet"),
     )
@@ -40,6 +34,9 @@ def check_supported(config):
         if value:
             raise UnsupportedError("%s: %s" % (path, why))
     namespaces.check_supported(config)
+    persona(linux.get("personality"))
+    # config.md: an empty profile or label means none, accepted on any host.
+    lsm.check_supported(config)
     # No libseccomp, or a rule it refuses: fail before anything exists (the
     # init forked later reuses this compiled filter).
     compile_seccomp(config)

@@ -36,6 +36,8 @@ import socket
 from ..security.capabilities import CapabilitySets, read_last_cap
 from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
+from ..security.lsm import apply_exec_labels
+from ..security.personality import apply_personality
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
 from ..security import seccomp
@@ -45,10 +47,12 @@ from ..syscalls.host import real
 from . import sync, terminal
 from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
 
-# /proc/PID/ns entries the child joins, in this order: the mount namespace
-# last, since it takes the host's /proc and cgroupfs out of reach (the fds
-# were opened before). The pid namespace is the parent's job (see exec.py).
-JOIN_ORDER = ("ipc", "uts", "net", "cgroup", "mnt")
+# /proc/PID/ns entries the child joins, in this order: the user namespace
+# first, since it owns the others and setns(2) into them needs CAP_SYS_ADMIN
+# there (user_namespaces(7)); the mount namespace last, since it takes the
+# host's /proc and cgroupfs out of reach (the fds were opened before). The
+# pid namespace is the parent's job (see exec.py).
+JOIN_ORDER = ("user", "ipc", "uts", "net", "cgroup", "time", "mnt")
 # proc ns name -> clone flag for setns(2)
 _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 
@@ -70,6 +74,7 @@ class ExecContext(object):
         self.caps = CapabilitySets.from_config(process.get("capabilities"), last_cap=read_last_cap())
         # The container's linux.seccomp, compiled here: libseccomp is out of reach inside.
         self.seccomp = None if seccomp_config is None else seccomp.compile_seccomp(seccomp_config)
+        self.personality = None  # the container's linux.personality
 
 
 def exec_main(ctx, sock):
@@ -139,6 +144,8 @@ def _become(ctx, sock, program):
     else:
         _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
     close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    apply_personality(ctx.personality)
+    apply_exec_labels(process)
     seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process, caps=ctx.caps)
     apply_umask(process)

@@ -7,7 +7,8 @@ It is forked (by the monitor) from the runtime process that runs `create`,
 so it needs no code on disk. Create phase, in order:
 
 1. join the container's cgroup, then enter the namespaces (new cgroup
-   namespaces must see that cgroup as their root);
+   namespaces must see that cgroup as their root), the user namespace
+   first (userns.py);
 2. build the root file system (rootfs room), then tell the runtime, which
    runs the prestart and createRuntime hooks in the runtime namespace;
 3. run the createContainer hooks (container namespaces, before pivot_root,
@@ -24,8 +25,8 @@ pivot_root the runtime's own files are out of reach.
 
 Then it waits on a listening unix socket in the container's state directory
 for `start`. Start phase: run the startContainer hooks, apply rlimits, oom
-score, no_new_privs, close every inherited fd, switch user and capabilities,
-and execve(2). The seccomp filter, compiled before pivot_root, is loaded
+score, no_new_privs, close every inherited fd, personality and LSM exec
+labels, switch user and capabilities, and execve(2). The seccomp filter, compiled before pivot_root, is loaded
 right before execve(2), or before the identity switch when loading it needs
 CAP_SYS_ADMIN (no no_new_privs; security/seccomp.py). The start connection
 is close-on-exec: `start` reads EOF when the exec succeeded, or an error
@@ -45,6 +46,8 @@ import signal
 from .. import hooks, namespaces
 from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
+from ..security.lsm import apply_exec_labels
+from ..security.personality import apply_personality
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
 from ..security import seccomp
@@ -92,6 +95,11 @@ def _create_phase(ctx, sock):
     config = ctx.config
     if ctx.cgroup is not None:
         ctx.cgroup.add_process(0)
+    if ctx.userns is not None:
+        # Returns in the container's init only (a child of this process): userns.py.
+        ctx.userns.init_side(config, sock)
+        ctx.userns = None
+        _check_reachable(ctx.rootfs)
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
@@ -115,6 +123,16 @@ def _create_phase(ctx, sock):
     except OSError as e:
         raise RuntimeFailure("process.cwd: cannot change to %s in the container: %s" % (cwd, e.strerror))
     return program
+
+
+def _check_reachable(rootfs):
+    """In a user namespace the path lookups are made as the mapped root: say so when that fails."""
+    try:
+        os.stat(os.path.join(rootfs, "."))
+    except OSError as e:
+        raise RuntimeFailure("root.path: %s is not reachable by the container's root user (%s): with "
+                             "linux.uidMappings every parent directory must be searchable by the mapped "
+                             "ids" % (rootfs, e.strerror))
 
 
 def _mount_console(slave_path):
@@ -205,6 +223,9 @@ def _start_phase(ctx, conn, program, state_json):
     if process.get("noNewPrivileges"):
         set_no_new_privileges()
     close_inherited_fds(keep=(conn.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    # Before seccomp, whose filter may forbid personality(2) or writes to /proc.
+    apply_personality((config.get("linux") or {}).get("personality"))
+    apply_exec_labels(process)
     seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process)
     apply_umask(process)

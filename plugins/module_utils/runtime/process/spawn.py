@@ -11,7 +11,9 @@ The monitor is forked first and becomes a session leader, so it outlives the
 runtime command (and an Ansible module) and has no controlling terminal. It
 enters the container's pid namespace for its next child only (unshare(2) of
 CLONE_NEWPID affects children), forks the init, goes back to its own pid
-namespace (so its later children, the on-stop handlers, run on the host),
+namespace (so its later children, the on-stop handlers, run on the host;
+the same for a time namespace; with a user namespace the init creates the
+pid namespace and forks once more: userns.py),
 and then replaces itself with the small monitor program: the init stays its
 child, so the monitor can wait(2) for it, and the monitor's memory is that of
 a fresh interpreter, not a copy of the runtime's. The init keeps the caller's
@@ -44,7 +46,9 @@ import sys
 from .. import namespaces
 from ..security.fds import close_inherited_fds
 from ..errors import RuntimeFailure
-from . import libexec, sync, terminal
+from ..syscalls import consts as C
+from ..syscalls.host import real
+from . import libexec, sync, terminal, userns
 from .init import init_main
 
 
@@ -78,6 +82,7 @@ class InitContext(object):
         self.cgroup = cgroup
         self.preserve_fds = preserve_fds
         self.hand_off = False  # decided by spawn()
+        self.userns = None  # a userns.UsernsChannel when the container has a user namespace
 
 
 # Set by the command line for create and run --detach (see above); never for
@@ -183,7 +188,15 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         os.close(lock_fd)
         parent_sock.close()
         os.setsid()
-        own_pidns = namespaces.enter_pid_namespace(ctx.config)
+        own_pidns = own_timens = None
+        if namespaces.wants(ctx.config, "user")[0]:
+            # The init creates the pid namespace inside its user namespace
+            # and forks the container's init, which is orphaned to us.
+            ctx.userns = userns.UsernsChannel()
+            real().prctl(C.PR_SET_CHILD_SUBREAPER, 1)
+        else:
+            own_pidns = namespaces.enter_pid_namespace(ctx.config)
+        own_timens = namespaces.enter_time_namespace(ctx.config)
         log_read = None
         if ctx.log is not None:
             log_read, log_write = os.pipe()
@@ -192,10 +205,16 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
             if log_read is not None:
                 _redirect_output(log_read, log_write)
             init_main(ctx, child_sock, listener)
+        namespaces.leave_time_namespace(own_timens)
         namespaces.leave_pid_namespace(own_pidns)
         if ctx.console is not None:
             ctx.console.close()  # only the init sends on it
-        sync.send(child_sock, "pid", pid=init_pid)
+        if ctx.userns is not None:
+            init_pid = ctx.userns.monitor_side(init_pid, ctx.config)  # the init sent "pid" itself
+            if init_pid is None:
+                os._exit(1)
+        else:
+            sync.send(child_sock, "pid", pid=init_pid)
         if ctx.hand_off:
             # Orphan the init to the reaping caller; create leaves our zombie
             # to it too, so the recorded monitor start time stays checkable.

@@ -94,3 +94,7 @@ PR_GET_SECCOMP = 21
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 SECCOMP_SET_MODE_FILTER = 1
+
+# personality(2), <linux/personality.h>: execution domains of linux.personality
+PER_LINUX = 0x0000
+PER_LINUX32 = 0x0008

@@ -215,3 +215,10 @@ class LinuxSyscalls(object):
     def pidfd_send_signal(self, pidfd, sig):
         return self._syscall("pidfd_send_signal", ctypes.c_int(pidfd), ctypes.c_int(sig),
                              ctypes.c_void_p(None), ctypes.c_uint(0))
+
+    # -- personality(2), for linux.personality (security/personality.py) ----
+    def personality(self, persona):
+        """Set the execution domain; returns the previous one. 0xffffffff only queries."""
+        self._libc.personality.argtypes = [ctypes.c_ulong]
+        self._libc.personality.restype = ctypes.c_int
+        return self._check(self._libc.personality(persona), "personality", hex(persona))
