@@ -5,7 +5,8 @@
 #
 # Meant for root on a fresh Debian 12 machine (CI runs it through .ci/run).
 # Stages: host packages -> Python venv (tests/requirements.txt) -> pytest ->
-# ansible-test sanity -> ansible-test integration (real containers).
+# ansible-test sanity -> ansible-test integration (real containers) ->
+# ansible-lint + molecule (roles).
 # Exits non-zero when any stage fails, any test fails, or a suite collects no test.
 set -euo pipefail
 
@@ -54,8 +55,10 @@ bash tests/ansible/run-sanity.sh "$VENV_DIR" </dev/null || fail "ansible-test sa
 stage "ansible-test integration"
 bash tests/ansible/run-integration.sh "$VENV_DIR" </dev/null || fail "ansible-test integration failed"
 
-# >>> ADD MORE TEST STAGES HERE <<<
-# Planned: molecule scenarios for roles/.
+# --- stage 6: ansible-lint and the roles' molecule scenarios ----------------------
+stage "ansible-lint --profile production, molecule scenarios"
+bash tests/ansible/run-molecule.sh "$VENV_DIR" </dev/null || fail "ansible-lint or a molecule scenario failed"
+
 # Each stage: a `stage "..."` header, then a command whose failure exits non-zero.
 
 stage "all test stages passed"

@@ -10,18 +10,21 @@
 # Exits non-zero when ansible-lint or any scenario fails (both always run).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VENV_DIR="$(cd "${1:-$REPO_ROOT/.venv}" && pwd)"
-shift || true
+source "$REPO_ROOT/tests/ansible/lib.sh"
+
+venv="$REPO_ROOT/.venv"
+if [ $# -gt 0 ] && [ -x "$1/bin/python" ]; then
+    venv="$1"
+    shift
+fi
 [ "$#" -gt 0 ] || set -- --all
 [ "$(id -u)" -eq 0 ] || { echo "run-molecule.sh: the scenarios need root" >&2; exit 1; }
+use_venv "$venv"
 
 work="$(mktemp -d /tmp/oci-molecule.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-tree="$work/ansible_collections/opencontainer/runtime"
-mkdir -p "$tree"
-(cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | tar --null -T - -cf -) | tar -xf - -C "$tree"
+tree="$(copy_collection "$work")"
 
-export PATH="$VENV_DIR/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export ANSIBLE_COLLECTIONS_PATH="$work"
 # Keep the tools' caches (molecule's ephemeral state, ansible-compat) out of $HOME and the checkout.
 export XDG_CACHE_HOME="$work/.cache"
