@@ -390,6 +390,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_term)
 
     began = time.monotonic()
+
     def log(text):
         print("[%5.1f s] %s" % (time.monotonic() - began, text), flush=True)
 
