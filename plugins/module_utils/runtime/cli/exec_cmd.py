@@ -90,7 +90,6 @@ def _exec_with_proxy(root, container_id, process, flags):
     """Foreground --tty without --console-socket: receive the master, proxy the caller's terminal."""
     from ..lifecycle.exec import start_exec
     from ..process import terminal
-    from ..syscalls.host import real
     from .main import _preserve_fds
     size = terminal.get_size(0) if os.isatty(0) else None
     if size and size[0] and size[1]:
@@ -115,28 +114,14 @@ def _exec_with_proxy(root, container_id, process, flags):
     previous = dict((sig, signal.signal(sig, lambda signum, _frame: handle.kill(signum))) for sig in forwarded)
     try:
         try:
-            pidfd = real().pidfd_open(handle.pid)
-        except RuntimeFailure:
-            pidfd = None
-        try:
             with terminal.Proxy(master) as proxy:
-                proxy.run(exited_fd=pidfd, exited=lambda: handle_exited(handle.pid))
+                terminal.proxy_until_exit(proxy, handle.pid)
         finally:
-            if pidfd is not None:
-                os.close(pidfd)
             os.close(master)
         return handle.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def handle_exited(pid):
-    """True once our child ``pid`` has exited (not reaped)."""
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
 
 
 def process_from_file(flags, argv):

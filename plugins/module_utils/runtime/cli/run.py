@@ -96,32 +96,11 @@ def _wait(state, proxy):
     previous = dict((sig, signal.signal(sig, forward)) for sig in forwarded)
     try:
         if proxy is not None:
-            _proxy(proxy, state["monitor_pid"])
+            terminal.proxy_until_exit(proxy, state["monitor_pid"])
         return _wait_monitor(state["monitor_pid"])
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _proxy(proxy, monitor_pid):
-    from ..syscalls.host import real
-    from ..errors import RuntimeFailure
-    try:
-        pidfd = real().pidfd_open(monitor_pid)
-    except RuntimeFailure:
-        pidfd = None  # kernel < 5.3: poll for the exit
-    try:
-        proxy.run(exited_fd=pidfd, exited=lambda: _exited(monitor_pid))
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
-
-
-def _exited(pid):
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
 
 
 def _wants_terminal(bundle):

@@ -39,7 +39,7 @@ from ..errors import RuntimeFailure, SpecError, StatusError
 from ..process import execproc, sync, terminal
 from ..process.terminal import check_console
 from ..spec.checks_process import validate_process
-from ..standalone.stateio import process_alive
+from ..standalone.stateio import child_exited, process_alive
 from ..state import StateRoot
 from ..status import RUNNING, STOPPED, live_status
 from ..syscalls import consts as C
@@ -137,19 +137,12 @@ def _wait_exit(pid, timeout):
                 poller = select.poll()
                 poller.register(pidfd, select.POLLIN)
                 return bool(poller.poll(max(left, 0) * 1000.0))
-            if _exited(pid) or left <= 0:
-                return _exited(pid)
+            if child_exited(pid) or left <= 0:
+                return child_exited(pid)
             time.sleep(min(0.01, left))
     finally:
         if pidfd is not None:
             os.close(pidfd)
-
-
-def _exited(pid):
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,

@@ -19,6 +19,7 @@ import socket
 
 from .. import hooks
 from ..errors import RuntimeFailure
+from ..process.sync import read_until_eof
 from ..state import StateRoot, spec_state, timestamp
 from ..status import RUNNING, live_status, require
 
@@ -54,12 +55,7 @@ def _tell_init(dir_fd, state_json):
         sock.connect("/proc/self/fd/%d/init.sock" % dir_fd)
         sock.sendall(b"start\n" + state_json)
         sock.shutdown(socket.SHUT_WR)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+        return read_until_eof(sock)
     except OSError as e:
         raise StartError("cannot reach the container's init: %s" % (e.strerror or e))
     finally:

@@ -187,7 +187,7 @@ def find_program(name, env):
 def _wait_for_start(ctx, listener, program):
     while True:
         conn, dummy = listener.accept()
-        request = _read_all(conn)
+        request = sync.read_until_eof(conn)  # `start` shuts down its writing side
         if request.startswith(b"start\n"):
             break
         conn.close()
@@ -203,14 +203,6 @@ def _wait_for_start(ctx, listener, program):
     return 1  # not reached: exec replaced us
 
 
-def _read_all(conn):
-    """Read one request: `start` sends it and shuts down its writing side."""
-    chunks = []
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
 
 
 def _start_phase(ctx, conn, program, state_json):

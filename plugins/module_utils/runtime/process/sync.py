@@ -61,3 +61,13 @@ def _rebuild(msg):
     err = errors.RuntimeFailure.__new__(cls)
     errors.RuntimeFailure.__init__(err, msg.get("msg", "container init failed"))
     return err
+
+
+def read_until_eof(sock):
+    """Everything the peer sends until it shuts down its writing side."""
+    chunks = []
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)

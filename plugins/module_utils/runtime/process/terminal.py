@@ -307,3 +307,18 @@ def _write_all(fd, data):
             if e.errno in (errno.EPIPE, errno.EIO):
                 return  # the reader is gone: drop output, keep waiting for the exit
             raise
+
+
+def proxy_until_exit(proxy, pid):
+    """Run ``proxy`` until our child ``pid`` exits, watched through a pidfd (polled on kernels < 5.3)."""
+    from ..standalone.stateio import child_exited
+    from ..syscalls.host import real
+    try:
+        pidfd = real().pidfd_open(pid)
+    except RuntimeFailure:
+        pidfd = None
+    try:
+        proxy.run(exited_fd=pidfd, exited=lambda: child_exited(pid))
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)

@@ -150,3 +150,11 @@ def process_alive(pid, start_time):
     if letter in ("Z", "X", "x"):
         return False
     return start_time is None or started == start_time
+
+
+def child_exited(pid):
+    """True once our child ``pid`` has exited (or is not our child); it is not reaped."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
