@@ -203,8 +203,6 @@ def _wait_for_start(ctx, listener, program):
     return 1  # not reached: exec replaced us
 
 
-
-
 def _start_phase(ctx, conn, program, state_json):
     config = ctx.config
     process = config["process"]
