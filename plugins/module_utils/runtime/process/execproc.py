@@ -45,7 +45,7 @@ from ..errors import RuntimeFailure
 from ..syscalls import consts as C
 from ..syscalls.host import real
 from . import sync, terminal
-from .init import _PYTHON_IGNORED, _TERMINATING, _environ, find_program
+from .program import PYTHON_IGNORED_SIGNALS, TERMINATING_SIGNALS, environ_dict, find_program
 
 # /proc/PID/ns entries the child joins, in this order: the user namespace
 # first, since it owns the others and setns(2) into them needs CAP_SYS_ADMIN
@@ -149,10 +149,10 @@ def _become(ctx, sock, program):
     seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process, caps=ctx.caps)
     apply_umask(process)
-    for sig in _TERMINATING + _PYTHON_IGNORED:
+    for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     seccomp.load_before_exec(ctx.seccomp, process)
-    os.execve(program, process["args"], _environ(process.get("env") or []))
+    os.execve(program, process["args"], environ_dict(process.get("env") or []))
 
 
 def _set_stdio(stdio, first_free):

@@ -58,13 +58,8 @@ from ..rootfs import setup as rootfs
 from ..syscalls import consts as C
 from ..syscalls.host import real
 from . import sync, terminal
+from .program import PYTHON_IGNORED_SIGNALS, TERMINATING_SIGNALS, environ_dict, find_program
 
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_TERMINATING = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT,
-                signal.SIGUSR1, signal.SIGUSR2)
-# Python ignores these at startup; ignored dispositions survive execve(2), so
-# the user's program would inherit them unless they are reset.
-_PYTHON_IGNORED = (signal.SIGPIPE, signal.SIGXFSZ)
 
 
 def _exit_on_signal(signum, _frame):
@@ -75,7 +70,7 @@ def init_main(ctx, sock, listener):
     """Entry point in the forked init; never returns."""
     code = 1
     try:
-        for sig in _TERMINATING:
+        for sig in TERMINATING_SIGNALS:
             signal.signal(sig, _exit_on_signal)
         real().prctl(C.PR_SET_DUMPABLE, 0)
         program = _create_phase(ctx, sock)
@@ -160,30 +155,6 @@ def _apply_uts_and_sysctl(config):
         apply_sysctls(sysctl)
 
 
-def find_program(name, env):
-    """execvp(3)-style lookup of args[0] with the container's PATH, inside the container."""
-    if "/" in name:
-        candidates = [name]
-    else:
-        path = DEFAULT_PATH
-        for item in env:
-            if item.startswith("PATH="):
-                path = item[5:]
-        candidates = [os.path.join(d or ".", name) for d in path.split(":")]
-    for candidate in candidates:
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    # The wording is runc's (execve(2) errors, exec.LookPath): podman and
-    # conmon map "no such file or directory" / "executable file not found in"
-    # to exit code 127 and "permission denied" to 126, as shells do.
-    if "/" in name:
-        if os.path.exists(name):
-            raise RuntimeFailure("process.args[0]: %s: permission denied (not an executable file in the container)"
-                                 % name)
-        raise RuntimeFailure("process.args[0]: %s: no such file or directory in the container" % name)
-    raise RuntimeFailure("process.args[0]: %r: executable file not found in $PATH of the container" % name)
-
-
 def _wait_for_start(ctx, listener, program):
     while True:
         conn, dummy = listener.accept()
@@ -219,15 +190,7 @@ def _start_phase(ctx, conn, program, state_json):
     seccomp.load_before_identity(ctx.seccomp, process)
     apply_identity(process)
     apply_umask(process)
-    for sig in _TERMINATING + _PYTHON_IGNORED:
+    for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     seccomp.load_before_exec(ctx.seccomp, process)
-    os.execve(program, process["args"], _environ(process.get("env") or []))
-
-
-def _environ(env):
-    out = {}
-    for item in env:
-        key, dummy, value = item.partition("=")
-        out[key] = value
-    return out
+    os.execve(program, process["args"], environ_dict(process.get("env") or []))
