@@ -18,8 +18,6 @@ __metaclass__ = type
 
 import fcntl
 import os
-import socket
-import struct
 
 from .errors import RuntimeFailure, UnsupportedError
 from .syscalls import consts as C
@@ -197,6 +195,8 @@ _IFF_UP = 0x1
 
 def loopback_up():
     """Bring ``lo`` up in a new network namespace, as runc does (netdevice(7))."""
+    import socket  # here: exec imports this module and needs neither
+    import struct
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         ifreq = struct.pack("16sH14x", b"lo", 0)

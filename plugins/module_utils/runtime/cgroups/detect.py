@@ -16,13 +16,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import re
 
 from ..errors import UnsupportedError
 
 LEGACY = "legacy"
 HYBRID = "hybrid"
 UNIFIED = "unified"
+
+# Which kind of hierarchy a setting or a freezer lives in (resources.py, freezer.py).
+V1 = "v1"
+V2 = "v2"
 
 # Controllers the kernel can attach to a v1 hierarchy (cgroups(7)). Other
 # super-block options (rw, noprefix, clone_children, xattr, release_agent=...)
@@ -32,12 +35,13 @@ V1_CONTROLLERS = frozenset([
     "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
 ])
 
-_OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
-
 
 def _unescape(field):
     # proc(5): mountinfo escapes space, tab, newline and backslash as \ooo.
-    return _OCTAL_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
+    if "\\" not in field:
+        return field
+    import re  # only for escaped fields: re costs an exec several ms of imports
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
 class MountEntry(object):

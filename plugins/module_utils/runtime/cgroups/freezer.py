@@ -28,10 +28,9 @@ import os
 import time
 
 from ..errors import CgroupError
+from .detect import V1, V2
 from .files import read_control, write_control
 
-V1 = "v1"
-V2 = "v2"
 FROZEN = "FROZEN"
 THAWED = "THAWED"
 FREEZING = "FREEZING"

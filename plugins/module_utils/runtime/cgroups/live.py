@@ -15,9 +15,12 @@ __metaclass__ = type
 import os
 
 from ..errors import UnsupportedError
-from . import devices_bpf, freezer, stats
+from .detect import V2
 from .files import read_control, write_control
-from .resources import V2, translate
+
+# The resources tables, freezer, stats and devices_bpf are imported where they
+# are used: every exec builds a CgroupManager (a LiveCgroup) only to join the
+# cgroup, and the CLI pays for each module it imports on every command.
 
 
 class LiveCgroup(object):
@@ -31,6 +34,7 @@ class LiveCgroup(object):
         current usage, memory.rst 2.5) restores the single-value files
         already written, so a failed update leaves the old limits in place.
         """
+        from .resources import translate
         plan = translate(resources, self._locate, self._read_memory_limit, False)
         self._enable_planned_v2_controllers(plan)
         done = []
@@ -40,6 +44,7 @@ class LiveCgroup(object):
                 write_control(self._files, directory, filename, write.value, write.field)
                 done.append((directory, filename, before))
             if plan.device_flavor == V2:
+                from . import devices_bpf
                 devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
         except Exception:
             self._restore(done)
@@ -59,6 +64,7 @@ class LiveCgroup(object):
     # -- freezer (pause/resume) ------------------------------------------------
     def _freezer(self):
         """(flavor, directory) of the freezer: the v1 controller, else cgroup.freeze of v2."""
+        from . import freezer
         hierarchy = self._v1_with("freezer")
         if hierarchy is not None:
             return freezer.V1, self._dir(hierarchy)
@@ -69,21 +75,25 @@ class LiveCgroup(object):
 
     def freeze(self, timeout=5.0):
         """Stop every process of the container's cgroup; returns once they all are."""
+        from . import freezer
         flavor, directory = self._freezer()
         freezer.set_state(self._files, flavor, directory, True, timeout)
 
     def thaw(self, timeout=5.0):
+        from . import freezer  # imported where used: see the note at the top
         flavor, directory = self._freezer()
         freezer.set_state(self._files, flavor, directory, False, timeout)
 
     def freezer_state(self):
         """FROZEN, FREEZING or THAWED."""
+        from . import freezer
         flavor, directory = self._freezer()
         return freezer.current_state(self._files, flavor, directory)
 
     # -- statistics ----------------------------------------------------------------
     def stats(self):
         """One sample of usage statistics (the data of runc's stats event)."""
+        from . import stats
         dirs = {}
         v2 = self._v2()
         for controller, v2_name in (("cpu", "cpu"), ("cpuacct", None), ("cpuset", "cpuset"), ("memory", "memory"),

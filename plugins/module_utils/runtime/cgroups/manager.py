@@ -20,10 +20,13 @@ import time
 
 from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
-from . import detect, devices_bpf
+from . import detect
+from .detect import V1, V2
 from .files import CgroupFiles, read_control, write_control
 from .live import LiveCgroup
-from .resources import V1, V2, translate
+
+# resources (the v1/v2/devices tables) and devices_bpf are imported where used,
+# as in live.py: exec builds a CgroupManager only to join the cgroup.
 
 DEFAULT_MOUNT_ROOT = "/sys/fs/cgroup"
 DEFAULT_PARENT = "opencontainer"
@@ -208,11 +211,13 @@ class CgroupManager(LiveCgroup):
         which case device rules are written only if the config has some
         (for updating a running container's other limits).
         """
+        from .resources import translate
         plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
         self._enable_planned_v2_controllers(plan)
         for directory, filename, write in self._targets(plan):
             write_control(self._files, directory, filename, write.value, write.field)
         if plan.device_flavor == V2:
+            from . import devices_bpf
             devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
 
     def _targets(self, plan):

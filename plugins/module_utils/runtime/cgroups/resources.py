@@ -15,10 +15,8 @@ __metaclass__ = type
 
 from ..errors import SpecError, UnsupportedError
 from . import devices, v1, v2
+from .detect import V1, V2
 from .values import Write, field, requested, section, text
-
-V1 = "v1"
-V2 = "v2"
 
 _CPU_KEYS = ("shares", "quota", "period", "burst", "realtimeRuntime", "realtimePeriod", "idle")
 _CPUSET_KEYS = ("cpus", "mems")

@@ -75,6 +75,27 @@ def main(argv=None):
         return 130
 
 
+def main_and_exit(argv=None):
+    """main(), then leave through os._exit(2) once stdout and stderr are flushed.
+
+    That skips the interpreter's teardown (unloading every module, ctypes
+    included), about 10 ms of each command on a small VM: exec and state are
+    called by engines many times. Nothing here needs the teardown: files are
+    written with os.write or closed explicitly, no atexit handler exists, and
+    a foreground command has reaped its children before main() returns.
+    """
+    code = main(argv)
+    try:
+        sys.stdout.flush()
+    except (IOError, OSError):
+        code = code or 120  # the reader went away: what CPython's own exit reports
+    try:
+        sys.stderr.flush()
+    except (IOError, OSError):
+        pass
+    os._exit(code or 0)
+
+
 def cmd_state(root, flags, positionals, log):
     from ..lifecycle.query import state
     _print_json(state(root, positionals[0]))

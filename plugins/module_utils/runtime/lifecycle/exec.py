@@ -26,19 +26,19 @@ half-joined; it is released before the process runs, so execs run in parallel.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import os
-import select
-import signal
-import socket
+# _signal, the C module behind signal.py: the same functions and numbers
+# without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
+# of imports on every exec).
+import _signal as signal
 import sys
 import time
 
 from .. import namespaces
 from ..errors import RuntimeFailure, SpecError, StatusError
-from ..process import execproc, sync, terminal
-from ..process.terminal import check_console
+from ..process import execproc, sync
 from ..spec.checks_process import validate_process
+from ..standalone.jsonlite import copy_json
 from ..standalone.stateio import child_exited, process_alive
 from ..state import StateRoot
 from ..status import RUNNING, STOPPED, live_status
@@ -63,10 +63,10 @@ def merge_process(container_process, process):
     validate_process(process, "process", for_create=False)
     if not process.get("args"):
         raise SpecError("process.args", "must be a non-empty list: the command to run in the container")
-    merged = copy.deepcopy(process)
+    merged = copy_json(process)
     for key in INHERITED:
         if key not in merged and key in (container_process or {}):
-            merged[key] = copy.deepcopy(container_process[key])
+            merged[key] = copy_json(container_process[key])
     merged.setdefault("cwd", "/")
     merged["terminal"] = bool(process.get("terminal"))
     check_supported({"process": merged})
@@ -134,6 +134,7 @@ def _wait_exit(pid, timeout):
             if pidfd is not None:
                 # pidfd_open(2): the fd becomes readable when the process exits.
                 # poll(2), not select(2): the fd may be above FD_SETSIZE.
+                import select
                 poller = select.poll()
                 poller.register(pidfd, select.POLLIN)
                 return bool(poller.poll(max(left, 0) * 1000.0))
@@ -164,8 +165,12 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         state = store.load(container_id)
         _require_running(container_id, live_status(state))
         merged = merge_process((state.get("config") or {}).get("process"), process)
-        check_console(merged, console_socket)
-        sock, console = terminal.console_channel(console_socket)
+        sock = console = None
+        if merged["terminal"] or console_socket is not None:
+            # Only then: terminal.py imports socket, termios and friends.
+            from ..process import terminal
+            terminal.check_console(merged, console_socket)
+            sock, console = terminal.console_channel(console_socket)
         init_pid = state["pid"]
         targets = _namespaces_to_join(init_pid, opened)
         # The fds were opened after the state was read: if the pid is still the
@@ -284,8 +289,9 @@ def _fork_child(ctx, pid_ns_fd):
 
 def _wait_exec(sock):
     """EOF: the child exec'd (its end is close-on-exec); a message: its error, re-raised."""
-    if sock.recv(1, socket.MSG_PEEK):
-        sync.recv(sock, what="exec process")
+    msg = sync.recv_unless_eof(sock)
+    if msg is not None:
+        raise sync.SyncError("protocol error: unexpected %r from the exec process" % (msg.get("type"),))
 
 
 def _reap(pid):

@@ -10,14 +10,12 @@ what was asked (e.g. an unfiltered container when seccomp was requested).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-
 from .. import namespaces
 from ..errors import SpecError, UnsupportedError
 from ..security import lsm
 from ..security.personality import persona
 from ..security.seccomp import compile_config as compile_seccomp
-
+from ..standalone.jsonlite import loads
 from ..standalone.monitor import ON_STOP_ANNOTATION
 
 
@@ -50,7 +48,7 @@ def check_on_stop_annotation(config):
         return
     path = "annotations.%s" % ON_STOP_ANNOTATION
     try:
-        handlers = json.loads(raw)
+        handlers = loads(raw)
     except ValueError as e:
         raise SpecError(path, "must be a JSON list of hooks: %s" % e)
     if not isinstance(handlers, list):

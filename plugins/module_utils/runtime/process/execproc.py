@@ -30,8 +30,10 @@ __metaclass__ = type
 
 import fcntl
 import os
-import signal
-import socket
+# _signal, the C module behind signal.py: the same functions and numbers
+# without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
+# of imports on every exec).
+import _signal as signal
 
 from ..security.capabilities import CapabilitySets, read_last_cap
 from ..security.fds import close_inherited_fds
@@ -44,7 +46,7 @@ from ..security import seccomp
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
 from ..syscalls.host import real
-from . import sync, terminal
+from . import sync
 from .program import PYTHON_IGNORED_SIGNALS, TERMINATING_SIGNALS, environ_dict, find_program
 
 # /proc/PID/ns entries the child joins, in this order: the user namespace
@@ -75,6 +77,12 @@ class ExecContext(object):
         # The container's linux.seccomp, compiled here: libseccomp is out of reach inside.
         self.seccomp = None if seccomp_config is None else seccomp.compile_seccomp(seccomp_config)
         self.personality = None  # the container's linux.personality
+        # terminal.py (socket, termios...) only for a terminal, loaded here
+        # in the parent: after setns(mnt) the runtime's files are out of reach.
+        self.attach_terminal = None
+        if console is not None:
+            from .terminal import attach_terminal
+            self.attach_terminal = attach_terminal
 
 
 def exec_main(ctx, sock):
@@ -104,7 +112,8 @@ def _above_preserved(sock, preserve_fds):
         return sock
     fd = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, first_free)
     sock.close()
-    return socket.socket(fileno=fd)
+    import _socket  # already loaded: sync.channel made this socket with it
+    return _socket.socket(fileno=fd)
 
 
 def _enter_container(ctx):
@@ -140,7 +149,7 @@ def _become(ctx, sock, program):
         set_no_new_privileges()
     if ctx.console is not None:
         # After setns(mnt): /dev/ptmx is the container's (terminal.py).
-        terminal.attach_terminal(process, ctx.console)
+        ctx.attach_terminal(process, ctx.console)
     else:
         _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
     close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))

@@ -11,10 +11,8 @@ environment exists: run the runtime-namespace hooks), "created" or "error".
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-import socket
-
 from ..errors import RuntimeFailure
+from ..standalone.jsonlite import dumps, loads
 
 MAX_MESSAGE = 1 << 16
 
@@ -24,24 +22,37 @@ class SyncError(RuntimeFailure):
 
 
 def channel():
-    return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    """A connected SOCK_SEQPACKET pair, close-on-exec as every Python socket (PEP 446)."""
+    # _socket, the C module, rather than socket.py, which builds its enum
+    # tables at import (enum, functools, collections: several ms): exec makes
+    # a channel on every call and needs only send, recv and close.
+    import _socket
+    return _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
 
 
 def send(sock, kind, **payload):
     payload["type"] = kind
-    sock.send(json.dumps(payload).encode("utf-8"))
+    sock.send(dumps(payload).encode("utf-8"))
 
 
 def recv(sock, expect=None, what="container init"):
     """Receive one message; raise SyncError on EOF or on an "error" message."""
-    raw = sock.recv(MAX_MESSAGE)
-    if not raw:
+    msg = recv_unless_eof(sock)
+    if msg is None:
         raise SyncError("%s exited unexpectedly" % what)
-    msg = json.loads(raw.decode("utf-8"))
-    if msg.get("type") == "error":
-        raise _rebuild(msg)
     if expect is not None and msg.get("type") != expect:
         raise SyncError("protocol error: expected %r from %s, got %r" % (expect, what, msg.get("type")))
+    return msg
+
+
+def recv_unless_eof(sock):
+    """One message, or None at EOF (the peer closed its end, e.g. at execve(2)); an "error" message is raised."""
+    raw = sock.recv(MAX_MESSAGE)
+    if not raw:
+        return None
+    msg = loads(raw)
+    if msg.get("type") == "error":
+        raise _rebuild(msg)
     return msg
 
 

@@ -32,11 +32,11 @@ __metaclass__ = type
 
 import ctypes
 import errno
-import json
 import os
 
 from ..errors import SecurityError, SpecError, UnsupportedError
 from ..spec.names import SECCOMP_FILTER_FLAGS
+from ..standalone.jsonlite import dumps
 from ..syscalls import consts as C
 
 PATH = "linux.seccomp"
@@ -225,7 +225,7 @@ def _library():
 
 def compile_seccomp(seccomp, path=PATH):
     """Compile a validated ``linux.seccomp`` object into a CompiledFilter (memoized)."""
-    key = json.dumps(seccomp, sort_keys=True)
+    key = dumps(seccomp)  # jsonlite sorts keys: equal configs, equal keys
     if key not in _CACHE:
         compiled = _compile(seccomp, path)
         _CACHE.clear()

@@ -19,10 +19,9 @@ so later code can rely on ``config.get(key)`` returning a checked value.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
-import re
 
 from ..errors import SpecError
+from ..standalone.jsonlite import dumps
 
 UINT16_MAX = 2 ** 16 - 1
 UINT32_MAX = 2 ** 32 - 1
@@ -45,7 +44,7 @@ def item(path, index):
 
 def entry(path, key):
     """Path of a user-chosen map key; quoted because keys may hold dots."""
-    return "%s[%s]" % (path, json.dumps(key))
+    return "%s[%s]" % (path, dumps(key))
 
 
 def fail(path, message):
@@ -144,15 +143,16 @@ def choice(options, noun=None):
 
 # cpuset(7) "List format": comma-separated CPUs or ranges, ranges optionally
 # with a ":used/group" stride. An empty string means "not set".
-_CPU_LIST_PART = re.compile(r"\A(\d+)(?:-(\d+)(?::\d+/\d+)?)?\Z")
+CPU_LIST_PART = r"\A(\d+)(?:-(\d+)(?::\d+/\d+)?)?\Z"
 
 
 def cpu_list(value, path):
     string(value, path)
     if value == "":
         return
+    import re  # here: exec validates processes with this module and need not load re
     for part in value.split(","):
-        match = _CPU_LIST_PART.match(part.strip())
+        match = re.match(CPU_LIST_PART, part.strip())
         if not match or (match.group(2) is not None
                          and int(match.group(2)) < int(match.group(1))):
             fail(path, "must be a list like \"0-3,5\" (cpuset(7) list format), got %r" % (value,))

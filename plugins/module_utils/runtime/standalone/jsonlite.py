@@ -38,6 +38,18 @@ def _no_default(obj):
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
+
+def copy_json(value):
+    """A deep copy of a JSON-shaped value (dicts, lists, scalars), as
+    copy.deepcopy makes one, without importing copy (and weakref with it) on
+    the exec path."""
+    if isinstance(value, dict):
+        return dict((key, copy_json(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
+
+
 if _json is not None:
     _scan = _json.make_scanner(_DecodeContext())
     _encode = _json.make_encoder(None, _no_default, _json.encode_basestring_ascii, None,
