@@ -138,6 +138,23 @@ def test_lsm_fields_without_the_lsm(oci, section, key):
     assert run_out(oci, config) == "ran\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/sys/fs/selinux/enforce"), reason="linux.mountLabel needs SELinux on the host")
+def test_mount_label_with_selinux(oci):
+    # A label the host's policy knows: the one of the test's own directory.
+    label = os.getxattr(oci.tmp, "security.selinux").rstrip(b"\0").decode()
+    config = oci.config(["sh", "-c", "cat /proc/self/mountinfo > /out/out"])
+    config["linux"]["mountLabel"] = label
+    lines = {}
+    for line in run_out(oci, config).splitlines():
+        fields = line.split()
+        lines[fields[4]] = line  # the top-most mount of each mount point
+    # SELinux shows the context= option among the super block options.
+    for mount_point in ("/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"):
+        assert "context=" in lines[mount_point] and label.split(":")[2] in lines[mount_point], lines[mount_point]
+    for mount_point in ("/proc", "/sys"):
+        assert "context=" not in lines[mount_point], lines[mount_point]
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="kernel without time namespaces")
 def test_exec_joins_the_time_namespace(oci):
     config = oci.config(["sleep", "1000"])

@@ -28,7 +28,7 @@ import os
 from ..errors import RootfsError
 from ..syscalls import consts as C
 from .mountcalls import Target, bind_mount, call_mount, fail
-from .options import BIND_OPERATION_FLAGS, MountOptions, locked_flags
+from .options import BIND_OPERATION_FLAGS, MountOptions, format_mount_label, locked_flags
 from .securejoin import open_in_root
 
 _TMPFS_FLAGS = C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC
@@ -74,7 +74,10 @@ def _mount_v1_layout(where, hierarchies, destination, flags, ctx):
     # The tmpfs stays writable until the sub-directories and links exist.
     tmpfs_flags = (flags & ~C.MS_RDONLY) | _TMPFS_FLAGS
     with Target(where, ctx, destination, "dir") as target:
-        call_mount(where, sc, "tmpfs", target, "tmpfs", tmpfs_flags, "mode=755",
+        # A tmpfs takes linux.mountLabel like any other; the cgroup file
+        # systems under it do not get one (see _mount_hierarchy).
+        call_mount(where, sc, "tmpfs", target, "tmpfs", tmpfs_flags,
+                   format_mount_label("mode=755", ctx.mount_label),
                    action="mount(2) of the cgroup tmpfs")
     for hierarchy in hierarchies:
         name = subdirectory_name(hierarchy)
@@ -96,6 +99,8 @@ def _mount_v1_layout(where, hierarchies, destination, flags, ctx):
 def _mount_hierarchy(where, hierarchy, destination, flags, ctx):
     fstype = hierarchy.get("fstype") or "cgroup"
     if ctx.cgroupns:
+        # No context= here: cgroup file systems are labelled by the policy
+        # (genfscon), as runc mounts them without linux.mountLabel.
         data = hierarchy.get("options") or (hierarchy.get("name") if fstype == "cgroup" else "")
         with Target(where, ctx, destination, "dir") as target:
             call_mount(where, ctx.syscalls, fstype, target, fstype, flags, data,

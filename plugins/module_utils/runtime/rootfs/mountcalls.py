@@ -29,12 +29,14 @@ from .securejoin import mount_target
 class MountContext(object):
     """What every mount entry needs, and what the later steps learn."""
 
-    def __init__(self, rootfs, syscalls, bundle=None, cgroup_mounts=(), cgroupns=False):
+    def __init__(self, rootfs, syscalls, bundle=None, cgroup_mounts=(), cgroupns=False, mount_label=""):
         self.rootfs = rootfs
         self.syscalls = syscalls
         self.bundle = bundle
         self.cgroup_mounts = list(cgroup_mounts or ())
         self.cgroupns = cgroupns
+        # linux.mountLabel ("" for none), for options.format_mount_label
+        self.mount_label = mount_label or ""
         # normalized destination -> fstype ("bind" for bind mounts)
         self.mounted = {}
 

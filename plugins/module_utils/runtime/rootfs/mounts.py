@@ -12,6 +12,12 @@ A bind mount is type "bind" or any type with option "bind"/"rbind"
 (mountcalls.bind_mount); "cgroup"/"cgroup2" build the container's cgroup
 tree (cgroupfs.py); any other type is a fresh file system instance passed to
 mount(2) with its flags and data string.
+
+linux.mountLabel (SELinux) is added to that data string as context="<label>"
+(options.format_mount_label) for tmpfs, devpts, mqueue and the like, as runc
+does. Not for proc and sysfs, whose files the policy labels itself (genfscon)
+and which runc mounts unlabelled, nor for bind mounts, where mount(2)
+ignores the data.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -26,13 +32,26 @@ from .mountcalls import (
     Target, apply_propagation, bind_mount, call_mount, host_source, normalize_destination,
     where_of,
 )
-from .options import MountOptions, parse_mount_options
+from .options import MountOptions, format_mount_label, parse_mount_options
 
 # When the kernel refuses a fresh instance of these file systems with EPERM
 # (sysfs outside a network namespace owned by our user namespace, mqueue
 # outside an IPC namespace owned by it), bind the host's instance instead,
 # as runc does.
 _BIND_FALLBACK_ON_EPERM = {"sysfs": "/sys", "mqueue": "/dev/mqueue"}
+
+# File systems mounted without linux.mountLabel (see the module docstring).
+_UNLABELLED = frozenset(("proc", "sysfs"))
+
+
+def labelled_data(fstype, options, label):
+    """The data string for a fresh ``fstype`` mount, with linux.mountLabel
+    where it applies. A remount keeps its data as given: SELinux refuses a
+    remount whose context differs from the one the file system has.
+    """
+    if fstype in _UNLABELLED or options.flags & C.MS_REMOUNT:
+        return options.data
+    return format_mount_label(options.data, label)
 
 
 def mount_entry(index, entry, ctx):
@@ -69,7 +88,8 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
     with Target(where, ctx, destination, "dir") as target:
         fallback = _BIND_FALLBACK_ON_EPERM.get(fstype)
         try:
-            call_mount(where, sc, source or fstype, target, fstype, flags, options.data)
+            call_mount(where, sc, source or fstype, target, fstype, flags,
+                       labelled_data(fstype, options, ctx.mount_label))
             return
         except RootfsError as exc:
             if (getattr(exc, "errno", None) != errno.EPERM or fallback is None

@@ -14,6 +14,9 @@ mount(8) options are of three kinds:
 * everything else ("mode=755", "size=65536k", "newinstance") is file system
   specific and goes, comma-joined, into the ``data`` string.
 
+With linux.mountLabel (SELinux), the data string of a fresh file system
+gets a "context=" option (see format_mount_label).
+
 It also reads the flags of an existing mount (statvfs(3) f_flag) that a
 bind remount must keep. mount_namespaces(7): in a user namespace, the
 nosuid/nodev/noexec/atime flags of mounts inherited from a more privileged
@@ -143,6 +146,29 @@ def parse_mount_options(options, where="options"):
         elif option:
             data.append(option)
     return MountOptions(flags, cleared, propagation, ",".join(data))
+
+
+# selinux(8) context mount options: any of them in the data means the mount
+# entry labels itself, and the kernel refuses a second or conflicting one.
+_CONTEXT_OPTIONS = ("context=", "fscontext=", "defcontext=", "rootcontext=")
+
+
+def format_mount_label(data, label):
+    """``data`` with the SELinux option context="<label>" appended.
+
+    config-linux.md linux.mountLabel: the label of the container's mounts.
+    mount(8) "context=": every file of the new file system gets that label.
+    The label is quoted because an MCS/MLS range holds commas ("s0:c1,c2"),
+    which would otherwise split the data string. An empty label changes
+    nothing; so does data that already names a context option (the mount
+    entry's own choice wins, and SELinux would refuse a second one).
+    """
+    if not label:
+        return data
+    if any(option.startswith(_CONTEXT_OPTIONS) for option in (data or "").split(",")):
+        return data
+    option = 'context="%s"' % label
+    return data + "," + option if data else option
 
 
 def parse_propagation(value, where="linux.rootfsPropagation"):

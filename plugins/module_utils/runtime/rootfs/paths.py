@@ -5,7 +5,8 @@
 
 * config-linux.md maskedPaths: the paths "MUST be masked so they cannot be
   read": a file gets /dev/null bound over it, a directory a read-only
-  empty tmpfs. Paths that do not exist are skipped.
+  empty tmpfs (labelled with linux.mountLabel, as the config mounts are).
+  Paths that do not exist are skipped.
 * readonlyPaths: "MUST be set read-only": the path is bound onto itself,
   which makes it a mount of its own, and that bind is remounted
   MS_BIND|MS_REMOUNT|MS_RDONLY (mount(2): MS_BIND with MS_REMOUNT changes
@@ -27,7 +28,7 @@ import stat
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from .options import locked_flags, parse_propagation
+from .options import format_mount_label, locked_flags, parse_propagation
 from .securejoin import fd_path, open_in_root, procfd_available
 
 # Errors that mean "this path does not exist in the container": skip it.
@@ -67,9 +68,9 @@ def _resolve(root, path, sc, where):
     return _Resolved(root, path, fd)
 
 
-def _mount(where, sc, source, target, fstype, flags, action):
+def _mount(where, sc, source, target, fstype, flags, action, data=None):
     try:
-        sc.mount(source, target, fstype, flags, None)
+        sc.mount(source, target, fstype, flags, data)
     except SyscallError as exc:
         raise RootfsError("%s: %s failed: %s" % (where, action, os.strerror(exc.errno)))
 
@@ -81,8 +82,8 @@ def _locked(where, target):
         raise RootfsError("%s: statvfs failed: %s" % (where, exc.strerror))
 
 
-def mask_paths(paths, root="/", syscalls=None):
-    """linux.maskedPaths."""
+def mask_paths(paths, root="/", syscalls=None, mount_label=""):
+    """linux.maskedPaths; ``mount_label`` is linux.mountLabel ("" for none)."""
     sc = syscalls if syscalls is not None else _syscalls.real()
     for index, path in enumerate(paths or ()):
         where = "linux.maskedPaths[%d] %s" % (index, path)
@@ -92,7 +93,7 @@ def mask_paths(paths, root="/", syscalls=None):
         try:
             if stat.S_ISDIR(resolved.mode):
                 _mount(where, sc, "tmpfs", resolved.target, "tmpfs", C.MS_RDONLY,
-                       "mount(2) of a read-only tmpfs")
+                       "mount(2) of a read-only tmpfs", format_mount_label("", mount_label) or None)
             else:
                 _mount(where, sc, "/dev/null", resolved.target, "", C.MS_BIND,
                        "bind mount of /dev/null")

@@ -122,7 +122,8 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
     _mount(sc, rootfs, rootfs, "", C.MS_BIND | C.MS_REC,
            "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
-                       cgroupns=_has_namespace(config, "cgroup"))
+                       cgroupns=_has_namespace(config, "cgroup"),
+                       mount_label=(config.get("linux") or {}).get("mountLabel"))
     for index, entry in enumerate(config.get("mounts") or ()):
         mount_entry(index, entry, ctx)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
@@ -141,7 +142,7 @@ def finalize_in(config, root, syscalls=None):
     linux = config.get("linux") or {}
     # runc's order: read-only binds first, then masks on top of them.
     paths.readonly_paths(linux.get("readonlyPaths"), root, sc)
-    paths.mask_paths(linux.get("maskedPaths"), root, sc)
+    paths.mask_paths(linux.get("maskedPaths"), root, sc, mount_label=linux.get("mountLabel"))
     if (config.get("root") or {}).get("readonly"):
         paths.remount_root_readonly(root, sc)
     if linux.get("rootfsPropagation"):

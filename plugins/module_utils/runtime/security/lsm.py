@@ -14,13 +14,17 @@ The exec label is set by writing to /proc/self/attr (proc(5)): for AppArmor
 per-LSM directory), for SELinux the context to attr/exec. The kernel applies
 it at the next execve(2), so the runtime's own code keeps running unconfined
 until it execs the user's program.
+
+linux.mountLabel is the SELinux context of the file systems the runtime
+mounts for the container: rootfs/ adds it to their mount(2) data as the
+context="<label>" mount option (rootfs/options.format_mount_label).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
 
-from ..errors import SecurityError, UnsupportedError
+from ..errors import SecurityError, SpecError, UnsupportedError
 
 APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
 SELINUX_ENFORCE = "/sys/fs/selinux/enforce"
@@ -57,8 +61,9 @@ def check_supported(config, apparmor=None, selinux=None):
         if not has_selinux:
             raise UnsupportedError("linux.mountLabel: %r was requested but SELinux is not enabled on this host "
                                    "(no %s); use an empty label for none" % (linux["mountLabel"], SELINUX_ENFORCE))
-        raise UnsupportedError("linux.mountLabel: SELinux mount labels (context= mount options) are not "
-                               "supported by this runtime yet")
+        if '"' in linux["mountLabel"]:
+            # It goes quoted into the mount data; an SELinux context has no quote.
+            raise SpecError("linux.mountLabel", "%r must not contain a double quote" % linux["mountLabel"])
 
 
 def _write_attr(candidates, value, field):
