@@ -61,7 +61,6 @@ from . import sync, terminal
 from .program import PYTHON_IGNORED_SIGNALS, TERMINATING_SIGNALS, environ_dict, find_program
 
 
-
 def _exit_on_signal(signum, _frame):
     os._exit(128 + signum)
 
