@@ -11,6 +11,13 @@ __metaclass__ = type
 
 import os
 
+from .bytecode_cache import install as install_bytecode_cache
+
+# The modules import this file first: from here on, what AnsiballZ's zip holds is
+# loaded from the target's bytecode cache instead of compiled on every task
+# (bytecode_cache.py; nothing changes when imported from a directory).
+install_bytecode_cache()
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ..runtime.errors import RuntimeFailure
