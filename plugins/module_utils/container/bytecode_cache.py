@@ -258,6 +258,8 @@ class CachedZipLoader:
     def __getattr__(self, attr):
         # get_data (the runtime reads its own files with __loader__.get_data), is_package, get_source,
         # get_resource_reader, archive, prefix...
+        if attr == "_zip_loader":
+            raise AttributeError(attr)  # not set yet (copy, pickle): no endless recursion
         return getattr(self._zip_loader, attr)
 
     def create_module(self, spec):
