@@ -193,6 +193,7 @@ def test_v2_freezer_of_a_real_container(oci):
     # processes are also in the cgroup2 tree, whose cgroup.freeze the
     # runtime uses on unified hosts. Drive that path against the kernel.
     from runtime.cgroups import freezer
+    from runtime.cgroups.detect import V2
     from runtime.cgroups.files import CgroupFiles
     unified = os.path.join(H.CGROUP_ROOT, "unified")
     if not os.path.exists(os.path.join(unified, "cgroup.controllers")):
@@ -203,12 +204,12 @@ def test_v2_freezer_of_a_real_container(oci):
         pytest.skip("kernel without the cgroup v2 freezer (cgroup.freeze)")
     files = CgroupFiles()
     try:
-        freezer.set_state(files, freezer.V2, leaf, True)
+        freezer.set_state(files, V2, leaf, True)
         assert "frozen 1" in read(leaf + "/cgroup.events")
-        assert freezer.current_state(files, freezer.V2, leaf) == "FROZEN"
+        assert freezer.current_state(files, V2, leaf) == "FROZEN"
         time.sleep(0.1)
         assert stalled(oci), "the counter advanced while frozen"
     finally:
-        freezer.set_state(files, freezer.V2, leaf, False)
+        freezer.set_state(files, V2, leaf, False)
     before = counter(oci)
     H.wait_for(lambda: counter(oci) > before + 2, what="the counter to advance after thawing")

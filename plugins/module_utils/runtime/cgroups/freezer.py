@@ -28,7 +28,7 @@ import os
 import time
 
 from ..errors import CgroupError
-from .detect import V1, V2
+from .detect import V1
 from .files import read_control, write_control
 
 FROZEN = "FROZEN"

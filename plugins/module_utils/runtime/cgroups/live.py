@@ -15,7 +15,7 @@ __metaclass__ = type
 import os
 
 from ..errors import UnsupportedError
-from .detect import V2
+from .detect import V1, V2
 from .files import read_control, write_control
 
 # The resources tables, freezer, stats and devices_bpf are imported where they
@@ -67,10 +67,10 @@ class LiveCgroup(object):
         from . import freezer
         hierarchy = self._v1_with("freezer")
         if hierarchy is not None:
-            return freezer.V1, self._dir(hierarchy)
+            return V1, self._dir(hierarchy)
         v2 = self._v2()
         if v2 is not None:
-            return freezer.V2, self._dir(v2)
+            return V2, self._dir(v2)
         raise UnsupportedError("this host has no cgroup freezer (no v1 freezer hierarchy and no cgroup v2 tree)")
 
     def freeze(self, timeout=5.0):

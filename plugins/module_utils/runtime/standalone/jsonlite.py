@@ -38,7 +38,6 @@ def _no_default(obj):
     raise TypeError("Object of type %s is not JSON serializable" % type(obj).__name__)
 
 
-
 def copy_json(value):
     """A deep copy of a JSON-shaped value (dicts, lists, scalars), as
     copy.deepcopy makes one, without importing copy (and weakref with it) on
