@@ -220,6 +220,56 @@ def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_si
                 runtime.quiet("delete", "--force", batch_id)
 
 
+# Costs that bound any runtime's numbers from below, measured beside them.
+FLOORS = [  # (key, label)
+    ("python_start", "python3 -I -S -c pass (interpreter start)"),
+    ("python_ctypes", "python3 -I -S -c 'import ctypes'"),
+    ("attach_grace", "first cgroup.procs write after a quiet 100 ms"),
+]
+
+
+def measure_floors(samples):
+    """One sample of each FLOORS row (seconds).
+
+    attach_grace: a no-op migration (a sleeping child into the cgroup it is
+    in) after the host's cgroup writers were quiet for 100 ms, the grace
+    period rcu_sync_enter() waits before any first cgroup.procs write
+    (cgroups/attach_warmup.py). exec pays it once per call: runc and crun in
+    line, ours partly hidden behind its imports.
+    """
+    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    for key, code in (("python_start", "pass"), ("python_ctypes", "import ctypes")):
+        began = time.perf_counter()
+        subprocess.check_call([python, "-I", "-S", "-c", code])
+        samples.setdefault(key, []).append(time.perf_counter() - began)
+    sys.path.insert(0, os.path.join(REPO_ROOT, "plugins", "module_utils"))
+    from runtime.cgroups.attach_warmup import own_procs_file  # pylint: disable=import-outside-toplevel
+    path = own_procs_file()
+    if path is None:
+        return
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        time.sleep(0.1)
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            began = time.perf_counter()
+            os.write(fd, str(child.pid).encode())
+            samples.setdefault("attach_grace", []).append(time.perf_counter() - began)
+        finally:
+            os.close(fd)
+    finally:
+        child.kill()
+        child.wait()
+
+
+def format_floors(samples):
+    lines = ["floors (median ms, the same for every runtime)", "-" * 60]
+    for key, label in FLOORS:
+        values = samples.get(key)
+        lines.append("%-52s %7s" % (label, "%.1f" % (statistics.median(values) * 1000.0) if values else "n/a"))
+    return "\n".join(lines)
+
+
 def hide_unified_controllers(workdir):
     """Bind an empty file over the cgroup2 controllers list (this namespace only)."""
     if not os.path.exists(UNIFIED_CONTROLLERS):
@@ -358,6 +408,7 @@ def main(argv):
     workdir = tempfile.mkdtemp(prefix="ocibench-")
     runtimes = []
     samples = {name: {} for name, dummy in candidates}
+    floors = {}
     try:
         print("kernel: %s %s" % (platform.system(), platform.release()))
         print("bench python: %s" % sys.executable)
@@ -386,11 +437,13 @@ def main(argv):
                     runtime.failure = str(error)
                     samples[runtime.name].clear()
                     print("%s FAILED, its columns show n/a: %s" % (runtime.name, error))
+            measure_floors(floors)
             print("iteration %d/%d done (%.0f s)" % (iteration + 1, args.runs, time.monotonic() - began))
 
         print("\n" + format_table([name for name, dummy in candidates], samples, args.batch_size))
+        print("\n" + format_floors(floors))
         if not args.no_results_file:
-            print("\nsamples saved to %s" % save_results(args, runtimes, samples))
+            print("\nsamples saved to %s" % save_results(args, runtimes, dict(samples, floors=floors)))
         return 1 if any(runtime.failure for runtime in runtimes) else 0
     finally:
         for runtime in runtimes:

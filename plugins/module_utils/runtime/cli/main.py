@@ -126,6 +126,7 @@ def cmd_list(root, flags, positionals, log):
 
 def cmd_create(root, flags, positionals, log):
     _refuse_no_pivot(flags)
+    _warm_cgroup_attach()
     from ..lifecycle.create import create
     from ..process import spawn
     spawn.HAND_OFF_TO_SUBREAPER = True  # conmon reaps the init itself (process/spawn.py)
@@ -160,6 +161,7 @@ def cmd_delete(root, flags, positionals, log):
 
 def cmd_run(root, flags, positionals, log):
     _refuse_no_pivot(flags)
+    _warm_cgroup_attach()
     from .run import run
     return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log,
                preserve_fds=_preserve_fds(flags))
@@ -185,6 +187,14 @@ def cmd_spec(root, flags, positionals, log):
 def cmd_exec(root, flags, positionals, log):
     from .exec_cmd import cmd_exec as run_exec
     return run_exec(root, flags, positionals, log)
+
+
+def _warm_cgroup_attach():
+    # Before the command's imports: they are the work the warm-up thread
+    # hides the kernel's grace period behind (cgroups/attach_warmup.py);
+    # create() ends it once the init is in its cgroups.
+    from ..cgroups import attach_warmup
+    attach_warmup.begin()
 
 
 def _refuse_no_pivot(flags):

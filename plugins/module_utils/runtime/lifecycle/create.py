@@ -18,6 +18,7 @@ import signal
 import time
 
 from .. import hooks
+from ..cgroups import attach_warmup
 from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
@@ -44,6 +45,18 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     inherits the caller's stdin/stdout/stderr (runc's terminal: false).
     """
     validate_id(container_id)
+    # The init's move into the new cgroups then finds the kernel's grace
+    # period paid (cgroups/attach_warmup.py).
+    warmup = attach_warmup.begin()
+    try:
+        return _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
+                       log_path, log_max_size, console_socket)
+    finally:
+        warmup.end()
+
+
+def _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
+            log_path, log_max_size, console_socket):
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)

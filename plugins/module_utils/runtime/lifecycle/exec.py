@@ -35,6 +35,7 @@ import sys
 import time
 
 from .. import namespaces
+from ..cgroups import attach_warmup
 from ..errors import RuntimeFailure, SpecError, StatusError
 from ..process import execproc, sync
 from ..spec.checks_process import validate_process
@@ -157,6 +158,9 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
     """
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
+    # The exec'd process's move into the container's cgroups then finds the
+    # kernel's grace period paid (cgroups/attach_warmup.py).
+    warmup = attach_warmup.begin()
     store = StateRoot(root)
     lock = store.lock(container_id)
     opened = []
@@ -193,6 +197,7 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                 raise RuntimeFailure("--pid-file: cannot write %s: %s" % (pid_file, e.strerror))
         return ExecHandle(pid)
     finally:
+        warmup.end()
         if console is not None:
             console.close()  # the exec'd process sent the master on its copy
         for fd in opened:
