@@ -136,7 +136,7 @@ def test_thread_stops_by_itself_after_max_seconds(fake_procs, monkeypatch):
 def test_its_fd_sits_above_the_callers_fds(fake_procs):
     warmup = attach_warmup.begin()
     try:
-        assert wait_for(lambda: fake_procs.read_bytes())
+        assert wait_for(fake_procs.read_bytes)
         fds = [int(fd) for fd in os.listdir("/proc/self/fd")]
         held = [fd for fd in fds if _points_to(fd, str(fake_procs))]
         assert held and all(fd >= attach_warmup.HIGH_FD for fd in held)
