@@ -26,7 +26,9 @@ not map, a failing write) ends the thread quietly; the real migration then
 simply pays the grace period itself. The thread writes only to the
 ``cgroup.procs`` of a cgroup this process is in, found from
 /proc/self/cgroup and /proc/self/mountinfo (proc(5), cgroups(7)), and only
-``0``, "the writing process".
+``0``, "the writing process". Callers end the warm-up as soon as their
+process has joined: were this process moved elsewhere by someone else in
+the meantime, a later no-op write would move it back.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

@@ -50,13 +50,13 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     warmup = attach_warmup.begin()
     try:
         return _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
-                       log_path, log_max_size, console_socket)
+                       log_path, log_max_size, console_socket, warmup)
     finally:
         warmup.end()
 
 
 def _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
-            log_path, log_max_size, console_socket):
+            log_path, log_max_size, console_socket, warmup):
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
@@ -72,6 +72,7 @@ def _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
     lock = DirLock(container_dir).acquire()
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
     job.network = network
+    job.warmup = warmup
     job.console_socket = console_socket
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
@@ -103,6 +104,7 @@ class _Creation(object):
         self.console_socket = None
         self.sock = None
         self.network = None
+        self.warmup = None
         self.failed = False
         config = bundle.config
         me = proc_stat(os.getpid())
@@ -156,6 +158,10 @@ class _Creation(object):
         })
         self.save()
         sync.recv(self.sock, expect="prestart")
+        if self.warmup is not None:
+            # The init joined its cgroups first thing (process/init.py): hooks
+            # and the network need no warm-up.
+            self.warmup.end()
         if self.network is not None:
             # The init has its network namespace and waits for "continue": veth, address, routes, ports.
             self.network.attach(self.state)
