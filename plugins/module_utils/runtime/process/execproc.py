@@ -97,10 +97,7 @@ def exec_main(ctx, sock):
         _become(ctx, sock, program)
     except BaseException as e:  # report anything, then die: never return into the caller's code
         code = 127 if isinstance(e, OSError) else 1
-        try:
-            sync.send(sock, "error", **sync.error_message(e))
-        except Exception:
-            pass
+        sync.report_error(sock, e)
     finally:
         os._exit(code)
 

@@ -77,10 +77,7 @@ def init_main(ctx, sock, listener):
         sock.close()
         code = _wait_for_start(ctx, listener, program)
     except BaseException as e:  # report anything, then die: never return into the caller's code
-        try:
-            sync.send(sock, "error", **sync.error_message(e))
-        except Exception:
-            pass
+        sync.report_error(sock, e)
     finally:
         os._exit(code)
 

@@ -237,10 +237,7 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         close_inherited_fds(keep=keep)
         os.execv(python, argv)
     except BaseException as e:
-        try:
-            sync.send(child_sock, "error", **sync.error_message(e))
-        except Exception:
-            pass
+        sync.report_error(child_sock, e)
     os._exit(1)
 
 

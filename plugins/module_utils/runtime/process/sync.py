@@ -66,6 +66,18 @@ def error_message(exc):
     return {"error_class": name, "msg": text}
 
 
+def report_error(sock, exc):
+    """Send ``exc`` to the parent as an "error" message, best effort.
+
+    For a forked child about to _exit: its parent may already be gone (its
+    end closed), and nothing is left to do about a failed report.
+    """
+    try:
+        send(sock, "error", **error_message(exc))
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
 def _rebuild(msg):
     from .. import errors
     cls = getattr(errors, msg.get("error_class", ""), errors.RuntimeFailure)
