@@ -242,7 +242,9 @@ def measure_floors(samples):
         began = time.perf_counter()
         subprocess.check_call([python, "-I", "-S", "-c", code])
         samples.setdefault(key, []).append(time.perf_counter() - began)
-    sys.path.insert(0, os.path.join(REPO_ROOT, "plugins", "module_utils"))
+    module_utils = os.path.join(REPO_ROOT, "plugins", "module_utils")
+    if module_utils not in sys.path:
+        sys.path.insert(0, module_utils)
     from runtime.cgroups.attach_warmup import own_procs_file  # pylint: disable=import-outside-toplevel
     path = own_procs_file()
     if path is None:

@@ -64,8 +64,6 @@ def test_a_mount_of_a_subtree_maps_below_its_root():
     ("0::/../../host.slice\n", "30 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"),
     # a removed cgroup
     ("0::/gone (deleted)\n", "30 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"),
-    # an escaped mount point (proc(5) \\040): not guessed
-    ("0::/\n", "30 22 0:26 / /sys/fs/my\\040cgroup rw - cgroup2 cgroup2 rw\n"),
     # no hierarchy line for the mounted controllers
     ("4:memory:/x\n", "40 22 0:29 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"),
     # no cgroup mount at all
@@ -75,6 +73,12 @@ def test_a_mount_of_a_subtree_maps_below_its_root():
 ])
 def test_paths_that_do_not_map_give_none(cgroup, mountinfo):
     assert attach_warmup.own_procs_file(cgroup, mountinfo) is None
+
+
+def test_escaped_mount_point_is_unescaped():
+    # proc(5): mountinfo writes a space as \040 (detect.parse_mountinfo decodes it).
+    mountinfo = "30 22 0:26 / /sys/fs/my\\040cgroup rw - cgroup2 cgroup2 rw\n"
+    assert attach_warmup.own_procs_file("0::/a\n", mountinfo) == "/sys/fs/my cgroup/a/cgroup.procs"
 
 
 def test_v1_that_does_not_map_falls_back_to_v2():

@@ -41,6 +41,8 @@ import time
 # nothing here needs join() (see Warmup.end).
 import _thread
 
+from .detect import V1_CONTROLLERS, parse_mountinfo
+
 # Between two no-op migrations: well under one grace period (a few ms even
 # on an idle host), so the window never closes while the caller works.
 INTERVAL = 0.002
@@ -153,30 +155,14 @@ def own_procs_file(self_cgroup=None, mountinfo=None):
         elif parts[1]:
             v1_paths[frozenset(parts[1].split(","))] = parts[2]
     v1_found = v2_found = None
-    for line in mountinfo.splitlines():
-        fields = line.split()
-        if "-" not in fields:
-            continue
-        sep = fields.index("-")
-        if sep < 5 or len(fields) < sep + 4:
-            continue
-        root, mount_point, fstype = fields[3], fields[4], fields[sep + 1]
-        if fstype == "cgroup" and v1_found is None:
-            options = frozenset(o for o in fields[sep + 3].split(",")
-                                if o.startswith("name=") or o in _V1_CONTROLLERS)
-            v1_found = _procs_file(mount_point, root, v1_paths.get(options))
-        elif fstype == "cgroup2" and v2_found is None:
-            v2_found = _procs_file(mount_point, root, v2_path)
+    for entry in parse_mountinfo(mountinfo):
+        if entry.fstype == "cgroup" and v1_found is None:
+            options = frozenset(o for o in entry.super_options.split(",")
+                                if o.startswith("name=") or o in V1_CONTROLLERS)
+            v1_found = _procs_file(entry.mount_point, entry.root, v1_paths.get(options))
+        elif entry.fstype == "cgroup2" and v2_found is None:
+            v2_found = _procs_file(entry.mount_point, entry.root, v2_path)
     return v1_found or v2_found
-
-
-# The controllers a v1 hierarchy's super options may name (detect.py has the
-# same set; not imported: this module is loaded before the caller's
-# own imports).
-_V1_CONTROLLERS = frozenset([
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls",
-    "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
-])
 
 
 def _procs_file(mount_point, root, path):
@@ -186,8 +172,8 @@ def _procs_file(mount_point, root, path):
     of a sub-tree, or a mount made in another cgroup namespace, has one
     other than "/"); our path is relative to our cgroup namespace.
     """
-    if path is None or "\\" in mount_point or "\\" in root or not path.startswith("/"):
-        return None  # escaped (proc(5)) or unknown: do not guess
+    if path is None or not path.startswith("/"):
+        return None
     if root != "/":
         if not (path == root or path.startswith(root + "/")):
             return None
