@@ -10,6 +10,7 @@ import pytest
 from runtime.errors import SecurityError, SpecError, UnsupportedError
 from runtime.lifecycle.support import check_supported
 from runtime.security import seccomp as S
+from runtime.security import seccomp_filter as F
 from runtime.spec.names import SECCOMP_ACTIONS, SECCOMP_ARCHES, SECCOMP_FILTER_FLAGS, SECCOMP_OPERATORS
 
 
@@ -236,15 +237,15 @@ def test_load_order_follows_no_new_privileges():
     class Recorder(object):
         def load(self):
             loaded.append(True)
-    S.load_before_identity(Recorder(), {"noNewPrivileges": True})
+    F.load_before_identity(Recorder(), {"noNewPrivileges": True})
     assert loaded == []
-    S.load_before_exec(Recorder(), {"noNewPrivileges": True})
+    F.load_before_exec(Recorder(), {"noNewPrivileges": True})
     assert loaded == [True]
-    S.load_before_identity(Recorder(), {})
+    F.load_before_identity(Recorder(), {})
     assert loaded == [True, True]
-    S.load_before_exec(Recorder(), {})
-    S.load_before_identity(None, {})
-    S.load_before_exec(None, {"noNewPrivileges": True})
+    F.load_before_exec(Recorder(), {})
+    F.load_before_identity(None, {})
+    F.load_before_exec(None, {"noNewPrivileges": True})
     assert loaded == [True, True]
 
 
@@ -259,7 +260,8 @@ def test_every_main_arch_is_known_to_libseccomp():
 
 
 @needs_lib
-def test_real_compile_and_load_in_a_child():
+@pytest.mark.parametrize("through", ["seccomp", "prctl"])
+def test_real_compile_and_load_in_a_child(through):
     compiled = S.compile_seccomp({
         "defaultAction": "SCMP_ACT_ALLOW",
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"],
@@ -267,6 +269,11 @@ def test_real_compile_and_load_in_a_child():
                       "errnoRet": errno.ENOSYS}]})
     assert compiled.program and len(compiled.program) % 8 == 0
     assert compiled.skipped == ("unknown_call_xyz",)
+    if through == "prctl":
+        # A libseccomp that does not know seccomp(2): the filter goes in with PR_SET_SECCOMP.
+        compiled = F.CompiledFilter(compiled.program, 0, None)
+    else:
+        assert compiled.syscall_nr is not None
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:

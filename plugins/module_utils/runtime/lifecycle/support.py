@@ -14,9 +14,8 @@ from .. import namespaces
 from ..errors import SpecError, UnsupportedError
 from ..security import lsm
 from ..security.personality import persona
-from ..security.seccomp import compile_config as compile_seccomp
+from ..security.seccomp_filter import compile_optional as compile_seccomp
 from ..standalone.jsonlite import loads
-from ..standalone.monitor import ON_STOP_ANNOTATION
 
 
 def check_supported(config):
@@ -37,13 +36,16 @@ def check_supported(config):
     lsm.check_supported(config)
     # No libseccomp, or a rule it refuses: fail before anything exists (the
     # init forked later reuses this compiled filter).
-    compile_seccomp(config)
+    compile_seccomp(linux.get("seccomp"))
     check_on_stop_annotation(config)
 
 
 def check_on_stop_annotation(config):
     """The on-stop handlers annotation must be a JSON list of hooks."""
-    raw = (config.get("annotations") or {}).get(ON_STOP_ANNOTATION)
+    if not config.get("annotations"):
+        return  # exec's process, most containers: no need to load the monitor's file
+    from ..standalone.monitor import ON_STOP_ANNOTATION
+    raw = config["annotations"].get(ON_STOP_ANNOTATION)
     if raw is None:
         return
     path = "annotations.%s" % ON_STOP_ANNOTATION

@@ -42,7 +42,7 @@ from ..security.lsm import apply_exec_labels
 from ..security.personality import apply_personality
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
-from ..security import seccomp
+from ..security import seccomp_filter
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
 from ..syscalls.host import real
@@ -75,7 +75,7 @@ class ExecContext(object):
         # Read cap_last_cap here: the container's /proc may hide or mask it.
         self.caps = CapabilitySets.from_config(process.get("capabilities"), last_cap=read_last_cap())
         # The container's linux.seccomp, compiled here: libseccomp is out of reach inside.
-        self.seccomp = None if seccomp_config is None else seccomp.compile_seccomp(seccomp_config)
+        self.seccomp = seccomp_filter.compile_optional(seccomp_config)
         self.personality = None  # the container's linux.personality
         # terminal.py (socket, termios...) only for a terminal, loaded here
         # in the parent: after setns(mnt) the runtime's files are out of reach.
@@ -152,12 +152,12 @@ def _become(ctx, sock, program):
     close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
     apply_personality(ctx.personality)
     apply_exec_labels(process)
-    seccomp.load_before_identity(ctx.seccomp, process)
+    seccomp_filter.load_before_identity(ctx.seccomp, process)
     apply_identity(process, caps=ctx.caps)
     apply_umask(process)
     for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
-    seccomp.load_before_exec(ctx.seccomp, process)
+    seccomp_filter.load_before_exec(ctx.seccomp, process)
     os.execve(program, process["args"], environ_dict(process.get("env") or []))
 
 

@@ -50,7 +50,7 @@ from ..security.lsm import apply_exec_labels
 from ..security.personality import apply_personality
 from ..security.process_attrs import apply_umask, set_no_new_privileges, set_oom_score_adj
 from ..security.rlimits import apply_rlimits
-from ..security import seccomp
+from ..security import seccomp_filter
 from ..security.sysctl import apply_sysctls
 from ..security.uts import set_domainname, set_hostname
 from ..errors import RuntimeFailure
@@ -98,7 +98,8 @@ def _create_phase(ctx, sock):
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
-    ctx.seccomp = seccomp.compile_config(config)  # needs the host's libseccomp: before pivot_root
+    # Needs the host's libseccomp: before pivot_root.
+    ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
     rootfs.pivot_root(ctx.rootfs)
     if config["process"].get("terminal"):
         terminal.attach_terminal(config["process"], ctx.console, mount_console=_mount_console)
@@ -183,10 +184,10 @@ def _start_phase(ctx, conn, program, state_json):
     # Before seccomp, whose filter may forbid personality(2) or writes to /proc.
     apply_personality((config.get("linux") or {}).get("personality"))
     apply_exec_labels(process)
-    seccomp.load_before_identity(ctx.seccomp, process)
+    seccomp_filter.load_before_identity(ctx.seccomp, process)
     apply_identity(process)
     apply_umask(process)
     for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
-    seccomp.load_before_exec(ctx.seccomp, process)
+    seccomp_filter.load_before_exec(ctx.seccomp, process)
     os.execve(program, process["args"], environ_dict(process.get("env") or []))

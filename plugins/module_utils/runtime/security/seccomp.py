@@ -16,13 +16,12 @@ Two steps, on purpose:
   memory (seccomp_export_bpf). The init does it before pivot_root, exec's
   parent before it forks: after pivot_root the host's libseccomp.so cannot be
   dlopen'ed any more. The result is plain bytes plus the load flags.
-- ``CompiledFilter.load`` (in the process, last): seccomp(2)
-  SECCOMP_SET_MODE_FILTER with the exported program, no library needed.
-  runc also exports the program and loads it itself (its patchbpf). Without
-  no_new_privs the load needs CAP_SYS_ADMIN (seccomp(2), EACCES), so, as in
-  runc: with noNewPrivileges the filter is loaded right before execve(2), so
-  that few of our own syscalls run under it; without, it is loaded before
-  apply_identity drops the capabilities (``load_before_identity``).
+- ``CompiledFilter.load`` (in the process, last; seccomp_filter.py):
+  seccomp(2) SECCOMP_SET_MODE_FILTER with the exported program, no library
+  needed. runc also exports the program and loads it itself (its patchbpf).
+  seccomp_filter.py says when, relative to the change of identity.
+
+Only containers with ``linux.seccomp`` load this file (and ctypes with it).
 
 A host without libseccomp fails with UnsupportedError when a config asks for
 seccomp: never an unfiltered container.
@@ -37,9 +36,7 @@ import os
 from ..errors import SecurityError, SpecError, UnsupportedError
 from ..spec.names import SECCOMP_FILTER_FLAGS
 from ..standalone.jsonlite import dumps
-from ..syscalls import consts as C
-
-PATH = "linux.seccomp"
+from .seccomp_filter import PATH, CompiledFilter
 
 # seccomp.h action values (they are the kernel's SECCOMP_RET_* values).
 SCMP_ACT_KILL_PROCESS = 0x80000000
@@ -85,11 +82,6 @@ class _ArgCmp(ctypes.Structure):
     """struct scmp_arg_cmp"""
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
                 ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
-
-
-class _SockFprog(ctypes.Structure):
-    """struct sock_fprog (linux/filter.h)"""
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
 def arch_library_name(name):
@@ -148,43 +140,6 @@ def conditions(args, path):
     if len(set(indexes)) != len(indexes):
         return [[c] for c in conds]
     return [conds]
-
-
-class CompiledFilter(object):
-    """An exported BPF program, ready for seccomp(2) without libseccomp."""
-
-    def __init__(self, program, flags, syscall_nr, skipped=()):
-        self.program = program          # bytes: struct sock_filter[]
-        self.flags = flags              # SECCOMP_FILTER_FLAG_* bits
-        self.syscall_nr = syscall_nr    # native number of seccomp(2), or None
-        self.skipped = tuple(skipped)   # syscall names libseccomp does not know
-        # Bound now: after pivot_root no library can be opened by name.
-        self._libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        self._libc.syscall.restype = ctypes.c_long
-        self._libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong,
-                                     ctypes.c_ulong, ctypes.c_ulong]
-
-    def load(self):
-        """Install the filter on the calling thread (and, with TSYNC, its siblings)."""
-        buf = ctypes.create_string_buffer(self.program, len(self.program))
-        prog = _SockFprog(len(self.program) // 8, ctypes.cast(buf, ctypes.c_void_p))
-        if self.syscall_nr is not None:
-            ret = self._libc.syscall(ctypes.c_long(self.syscall_nr), ctypes.c_uint(C.SECCOMP_SET_MODE_FILTER),
-                                     ctypes.c_uint(self.flags), ctypes.byref(prog))
-        elif self.flags:
-            raise UnsupportedError("%s.flags: need seccomp(2), which libseccomp does not know here" % PATH)
-        else:
-            ret = self._libc.prctl(C.PR_SET_SECCOMP, C.SECCOMP_MODE_FILTER,
-                                   ctypes.addressof(prog), 0, 0)
-        if ret != 0:
-            err = ctypes.get_errno()
-            hint = ""
-            if err == errno.EACCES:
-                hint = " (without process.noNewPrivileges, loading a filter needs CAP_SYS_ADMIN)"
-            elif err == errno.EINVAL and self.flags:
-                hint = " (the kernel may not support the flags in %s.flags)" % PATH
-            raise SecurityError("%s: loading the seccomp filter failed: %s%s"
-                                % (PATH, os.strerror(err) if ret < 0 else "TSYNC with thread %d" % ret, hint))
 
 
 def _library():
@@ -313,23 +268,3 @@ def _export(lib, ctx, path):
         return b"".join(chunks)
     finally:
         os.close(fd)
-
-
-def compile_config(config):
-    """CompiledFilter for ``config``'s linux.seccomp, or None when it has none."""
-    seccomp = (config.get("linux") or {}).get("seccomp")
-    if seccomp is None:
-        return None
-    return compile_seccomp(seccomp)
-
-
-def load_before_identity(compiled, process):
-    """Without no_new_privs: load now, while the process still has CAP_SYS_ADMIN."""
-    if compiled is not None and not process.get("noNewPrivileges"):
-        compiled.load()
-
-
-def load_before_exec(compiled, process):
-    """With no_new_privs: load as the last step before execve(2)."""
-    if compiled is not None and process.get("noNewPrivileges"):
-        compiled.load()
