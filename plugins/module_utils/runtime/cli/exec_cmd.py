@@ -41,10 +41,8 @@ _ADJUSTING = ("env", "cwd", "user", "additional-gids", "cap", "no-new-privs")
 
 
 def cmd_exec(root, flags, positionals, log):
-    # First: the warm-up thread pays the cgroup migration's grace period
-    # while the imports below run (cgroups/attach_warmup.py); start_exec ends it.
-    from .main import _warm_cgroup_attach
-    _warm_cgroup_attach()
+    # main() has started the cgroup warm-up (cgroups/attach_warmup.py): it
+    # pays the kernel's grace period while the imports below run.
     from ..lifecycle.exec import start_exec
     from ..state import StateRoot
     from .main import _preserve_fds

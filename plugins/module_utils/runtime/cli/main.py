@@ -63,6 +63,8 @@ def main(argv=None):
                                  "use cgroupfs paths")
         root = global_flags.get("root") or None
         log.debug("%s %s" % (command, " ".join(positionals)))
+        if command in MOVE_INTO_CGROUPS:
+            _warm_cgroup_attach()
         return COMMANDS[command](root, flags, positionals, log)
     except UsageError as e:
         log.error(str(e))
@@ -75,7 +77,7 @@ def main(argv=None):
         return 130
 
 
-def main_and_exit(argv=None):
+def main_and_exit(argv=None, before_exit=None):
     """main(), then leave through os._exit(2) once stdout and stderr are flushed.
 
     That skips the interpreter's teardown (unloading every module, ctypes
@@ -83,6 +85,8 @@ def main_and_exit(argv=None):
     called by engines many times. Nothing here needs the teardown: files are
     written with os.write or closed explicitly, no atexit handler exists, and
     a foreground command has reaped its children before main() returns.
+    ``before_exit`` runs after the flush: the caller has the output already
+    (bin/oci-runtime refreshes its module cache there).
     """
     code = main(argv)
     try:
@@ -93,6 +97,8 @@ def main_and_exit(argv=None):
         sys.stderr.flush()
     except (IOError, OSError):
         pass
+    if before_exit is not None:
+        before_exit()
     os._exit(code or 0)
 
 
@@ -126,7 +132,6 @@ def cmd_list(root, flags, positionals, log):
 
 def cmd_create(root, flags, positionals, log):
     _refuse_no_pivot(flags)
-    _warm_cgroup_attach()
     from ..lifecycle.create import create
     from ..process import spawn
     spawn.HAND_OFF_TO_SUBREAPER = True  # conmon reaps the init itself (process/spawn.py)
@@ -161,7 +166,6 @@ def cmd_delete(root, flags, positionals, log):
 
 def cmd_run(root, flags, positionals, log):
     _refuse_no_pivot(flags)
-    _warm_cgroup_attach()
     from .run import run
     return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log,
                preserve_fds=_preserve_fds(flags))
@@ -192,7 +196,8 @@ def cmd_exec(root, flags, positionals, log):
 def _warm_cgroup_attach():
     # Before the command's imports: they are the work the warm-up thread
     # hides the kernel's grace period behind (cgroups/attach_warmup.py);
-    # create() ends it once the init is in its cgroups.
+    # create() ends it once the init is in its cgroups, start_exec once the
+    # process has exec'd.
     from ..cgroups import attach_warmup
     attach_warmup.begin()
 
@@ -217,6 +222,10 @@ def _print_json(obj):
     from ..standalone import jsonlite
     sys.stdout.write(jsonlite.dumps(obj) + "\n")
 
+
+# Commands that move a process into a container's cgroups (create and run:
+# the init; exec: the new process).
+MOVE_INTO_CGROUPS = ("create", "run", "exec")
 
 COMMANDS = {
     "state": cmd_state, "list": cmd_list, "create": cmd_create, "start": cmd_start,

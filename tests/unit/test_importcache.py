@@ -1,0 +1,168 @@
+"""runtime/importcache.py: the CLI's one-file module cache.
+
+Every scenario imports in a fresh interpreter (as bin/oci-runtime does), from
+a small package in a temp directory, and reports which loader served what.
+"""
+import json
+import marshal
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from runtime import importcache
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODULE_UTILS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "plugins", "module_utils")
+
+PACKAGE = {
+    "pkgx/__init__.py": "VALUE = 'init'\n",
+    "pkgx/sub/__init__.py": "",
+    "pkgx/sub/leaf.py": "from .. import VALUE\nLEAF = VALUE + '-leaf'\n",
+    "pkgx/other.py": "OTHER = 1\n",
+}
+
+SCENARIO = """
+import json, os, sys
+sys.path.insert(0, %(module_utils)r)
+sys.path.insert(0, %(root)r)
+from runtime import importcache
+cache = importcache.install("pkgx", os.path.join(%(root)r, "pkgx"))
+import pkgx.sub.leaf, pkgx.other
+try:
+    import pkgx.missing
+except ImportError:
+    pass
+out = {"leaf": pkgx.sub.leaf.LEAF, "stale": cache.stale,
+       "loaders": {name: type(mod.__spec__.loader).__name__ for name, mod in sys.modules.items()
+                   if name.startswith("pkgx")},
+       "file": pkgx.sub.leaf.__file__, "path": list(pkgx.sub.__path__)}
+cache.refresh()
+print(json.dumps(out))
+"""
+
+
+def write_package(root, files=PACKAGE):
+    for relative, text in files.items():
+        path = os.path.join(root, relative)
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path))
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def run_scenario(root):
+    code = SCENARIO % {"module_utils": MODULE_UTILS, "root": str(root)}
+    out = subprocess.check_output([sys.executable, "-I", "-S", "-c", code])
+    return json.loads(out.decode())
+
+
+@pytest.fixture
+def package(tmp_path):
+    write_package(str(tmp_path))
+    return tmp_path
+
+
+def cache_file(root):
+    return importcache.cache_path(os.path.join(str(root), "pkgx"))
+
+
+def test_first_run_builds_the_cache_and_the_second_uses_it(package):
+    first = run_scenario(package)
+    assert first["leaf"] == "init-leaf"
+    assert first["stale"] is True
+    assert set(first["loaders"].values()) == {"SourceFileLoader"}
+    assert os.path.isfile(cache_file(package))
+    assert os.stat(cache_file(package)).st_mode & 0o777 == 0o644
+
+    second = run_scenario(package)
+    assert second["leaf"] == "init-leaf"
+    assert second["stale"] is False
+    # pkgx itself is imported before install() puts the cache in place
+    assert second["loaders"]["pkgx.sub.leaf"] == "ModuleCache"
+    assert second["loaders"]["pkgx.sub"] == "ModuleCache"
+    assert second["loaders"]["pkgx.other"] == "ModuleCache"
+    assert second["file"] == os.path.join(str(package), "pkgx", "sub", "leaf.py")
+    assert second["path"] == [os.path.join(str(package), "pkgx", "sub")]
+
+
+def test_a_changed_source_is_imported_normally_and_the_cache_rewritten(package):
+    run_scenario(package)
+    leaf = os.path.join(str(package), "pkgx", "sub", "leaf.py")
+    with open(leaf, "w") as f:
+        f.write("from .. import VALUE\nLEAF = VALUE + '-changed'\n")
+    later = time.time() + 5
+    os.utime(leaf, (later, later))
+    changed = run_scenario(package)
+    assert changed["leaf"] == "init-changed"
+    assert changed["loaders"]["pkgx.sub.leaf"] == "SourceFileLoader"
+    assert changed["loaders"]["pkgx.other"] == "ModuleCache"
+    assert changed["stale"] is True
+    again = run_scenario(package)
+    assert again["leaf"] == "init-changed"
+    assert again["loaders"]["pkgx.sub.leaf"] == "ModuleCache"
+    assert again["stale"] is False
+
+
+def test_a_new_module_marks_the_cache_stale_and_a_missing_one_does_not(package):
+    run_scenario(package)
+    assert run_scenario(package)["stale"] is False  # pkgx.missing: no such file, nothing to cache
+    write_package(str(package), {"pkgx/missing.py": "X = 1\n"})
+    result = run_scenario(package)
+    assert result["stale"] is True
+    assert result["loaders"]["pkgx.missing"] == "SourceFileLoader"
+    assert run_scenario(package)["loaders"]["pkgx.missing"] == "ModuleCache"
+
+
+@pytest.mark.parametrize("damage", ["group-writable", "truncated", "other-magic", "garbage"])
+def test_an_unsafe_or_damaged_cache_is_ignored(package, damage):
+    run_scenario(package)
+    path = cache_file(package)
+    with open(path, "rb") as f:
+        data = f.read()
+    if damage == "group-writable":
+        os.chmod(path, 0o664)
+    elif damage == "truncated":
+        with open(path, "wb") as f:
+            f.write(data[:-10])
+    elif damage == "other-magic":
+        start = len(importcache.FORMAT)
+        with open(path, "wb") as f:
+            f.write(data[:start] + b"\0\0\r\n" + data[start + 4:])
+    else:
+        with open(path, "wb") as f:
+            f.write(b"not a cache")
+    result = run_scenario(package)
+    assert result["leaf"] == "init-leaf"
+    assert set(result["loaders"].values()) == {"SourceFileLoader"}
+    assert result["stale"] is True  # and rewritten
+    assert run_scenario(package)["loaders"]["pkgx.sub.leaf"] == "ModuleCache"
+
+
+def test_no_cache_where_it_cannot_be_written(package):
+    # A file where __pycache__ should be: the command still works, without a cache.
+    with open(os.path.join(str(package), "pkgx", "__pycache__"), "w") as f:
+        f.write("in the way\n")
+    for dummy in range(2):
+        result = run_scenario(package)
+        assert result["leaf"] == "init-leaf"
+        assert set(result["loaders"].values()) == {"SourceFileLoader"}
+
+
+def test_build_indexes_every_module_of_the_runtime():
+    data = importcache.build("runtime", os.path.join(MODULE_UTILS, "runtime"))
+    assert data.startswith(importcache.FORMAT)
+    names = []
+    for directory, dummy, files in os.walk(os.path.join(MODULE_UTILS, "runtime")):
+        for filename in files:
+            if filename.endswith(".py") and "__pycache__" not in directory:
+                names.append(filename)
+    # every .py file has an entry: the index is as long as the file count
+    start = len(importcache.FORMAT) + len(importcache.MAGIC_NUMBER) + 4
+    size = int.from_bytes(data[start - 4:start], "little")
+    index = marshal.loads(data[start:start + size])
+    assert len(index) == len(names)
+    assert index["runtime.cli.main"][0] is False
+    assert index["runtime.cli"][0] is True
