@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -190,3 +191,45 @@ def test_debug_flag_accepted(oci):
         for line in handle.read().splitlines():
             if line.strip():
                 json.loads(line)
+
+
+def _holders(fd):
+    """Pids other than ours with an fd on the same open file as our ``fd`` (a pipe)."""
+    target = os.readlink("/proc/self/fd/%d" % fd)
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+        except OSError:
+            continue
+        for entry in fds:
+            try:
+                if os.readlink("/proc/%s/fd/%s" % (pid, entry)) == target:
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def test_wrapper_cgroup_warmup_leaves_the_caller_and_its_fds_alone(oci, tmp_path):
+    # bin/oci-runtime's shell part starts a throwaway writer for create, run
+    # and exec (the cgroup warm-up): it moves nobody but itself and holds
+    # none of the command's fds once the command is gone. No pipes for
+    # stdout and stderr here: waiting for their EOF would wait for it too.
+    before = open("/proc/self/cgroup").read()
+    read_end, write_end = os.pipe()
+    errors = str(tmp_path / "stderr")
+    try:
+        with open(errors, "w") as stderr:
+            result = oci.rt.cmd("exec", "no-such-container-x", "true", pass_fds=(write_end,),
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        assert _holders(write_end) == []
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert result.returncode == 1
+    if H.binary_is_ours():
+        assert "no-such-container-x" in open(errors).read()
+    assert open("/proc/self/cgroup").read() == before
