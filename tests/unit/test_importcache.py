@@ -44,8 +44,8 @@ print(json.dumps(out))
 """
 
 
-def write_package(root, files=PACKAGE):
-    for relative, text in files.items():
+def write_package(root, files=None):
+    for relative, text in (files or PACKAGE).items():
         path = os.path.join(root, relative)
         if not os.path.isdir(os.path.dirname(path)):
             os.makedirs(os.path.dirname(path))

@@ -27,8 +27,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import _ctypes
-# errno as saved right after each call; the address of a buffer; a C type's size
-from _ctypes import addressof, get_errno, sizeof  # noqa: F401
+# Re-exported: errno as saved right after each call; the address of a
+# buffer; the size of a C type or instance.
+addressof = _ctypes.addressof
+get_errno = _ctypes.get_errno
+sizeof = _ctypes.sizeof
 
 
 class c_int(_ctypes._SimpleCData):

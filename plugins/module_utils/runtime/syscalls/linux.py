@@ -90,8 +90,7 @@ class LinuxSyscalls(object):
 
     # -- mounts ----------------------------------------------------------
     def mount(self, source, target, fstype, flags=0, data=None):
-        ret = self._mount(self._b(source), self._b(target), self._b(fstype),
-                               flags, self._b(data))
+        ret = self._mount(self._b(source), self._b(target), self._b(fstype), flags, self._b(data))
         return self._check(ret, "mount", "%s on %s type %s" % (source, target, fstype))
 
     def umount2(self, target, flags=0):
