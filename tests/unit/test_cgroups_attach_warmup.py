@@ -31,6 +31,17 @@ def test_first_mapped_v1_hierarchy_is_preferred():
     assert path == "/sys/fs/cgroup/systemd/user.slice/session-1.scope/cgroup.procs"
 
 
+def test_cheapest_hierarchy_to_attach_to_wins_over_mount_order():
+    cgroup = "3:cpu,cpuacct:/a\n5:pids:/a\n6:memory:/a\n"
+    mountinfo = ("33 30 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+                 "34 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+                 "35 30 0:31 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n")
+    assert attach_warmup.own_procs_file(cgroup, mountinfo) == "/sys/fs/cgroup/pids/a/cgroup.procs"
+    # without pids: the first of the equally costly ones
+    assert attach_warmup.own_procs_file(cgroup, mountinfo.rsplit("35 ", 1)[0]) == \
+        "/sys/fs/cgroup/cpu,cpuacct/a/cgroup.procs"
+
+
 def test_comounted_controllers_match_in_any_order():
     cgroup = "3:cpuacct,cpu:/a/b\n"
     mountinfo = "33 30 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"

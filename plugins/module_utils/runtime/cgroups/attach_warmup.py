@@ -154,15 +154,33 @@ def own_procs_file(self_cgroup=None, mountinfo=None):
             v2_path = parts[2]
         elif parts[1]:
             v1_paths[frozenset(parts[1].split(","))] = parts[2]
-    v1_found = v2_found = None
+    v1_found = []  # (cost rank, path)
+    v2_found = None
     for entry in parse_mountinfo(mountinfo):
-        if entry.fstype == "cgroup" and v1_found is None:
+        if entry.fstype == "cgroup":
             options = frozenset(o for o in entry.super_options.split(",")
                                 if o.startswith("name=") or o in V1_CONTROLLERS)
-            v1_found = _procs_file(entry.mount_point, entry.root, v1_paths.get(options))
+            path = _procs_file(entry.mount_point, entry.root, v1_paths.get(options))
+            if path is not None:
+                v1_found.append((_attach_cost(options), len(v1_found), path))
         elif entry.fstype == "cgroup2" and v2_found is None:
             v2_found = _procs_file(entry.mount_point, entry.root, v2_path)
-    return v1_found or v2_found
+    return min(v1_found)[2] if v1_found else v2_found
+
+
+def _attach_cost(options):
+    """0 for a hierarchy without controllers, 1 for pids alone, 2 for the rest.
+
+    Every move runs the attach callbacks of the hierarchy's controllers on
+    each thread of the process; cpu, cpuset and memory reschedule or
+    recharge the caller's running thread each time, a named hierarchy and
+    pids only update counters. The grace period is the same for all: the
+    semaphore is global.
+    """
+    controllers = [o for o in options if not o.startswith("name=")]
+    if not controllers:
+        return 0
+    return 1 if controllers == ["pids"] else 2
 
 
 def _procs_file(mount_point, root, path):
