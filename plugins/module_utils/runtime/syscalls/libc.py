@@ -34,33 +34,17 @@ get_errno = _ctypes.get_errno
 sizeof = _ctypes.sizeof
 
 
-class c_int(_ctypes._SimpleCData):
-    _type_ = "i"
+def _simple_type(name, code):
+    return type(name, (_ctypes._SimpleCData,), {"_type_": code})
 
 
-class c_uint(_ctypes._SimpleCData):
-    _type_ = "I"
-
-
-class c_long(_ctypes._SimpleCData):
-    _type_ = "l"
-
-
-class c_ulong(_ctypes._SimpleCData):
-    _type_ = "L"
-
-
-class c_char(_ctypes._SimpleCData):
-    _type_ = "c"
-
-
-class c_void_p(_ctypes._SimpleCData):
-    _type_ = "P"
-
-
-class c_char_p(_ctypes._SimpleCData):
-    # a NUL-terminated string: from bytes or None (NULL)
-    _type_ = "z"
+c_int = _simple_type("c_int", "i")
+c_uint = _simple_type("c_uint", "I")
+c_long = _simple_type("c_long", "l")
+c_ulong = _simple_type("c_ulong", "L")
+c_char = _simple_type("c_char", "c")
+c_void_p = _simple_type("c_void_p", "P")
+c_char_p = _simple_type("c_char_p", "z")  # a NUL-terminated string: from bytes or None (NULL)
 
 
 # cdecl, and errno copied into ctypes' private errno right after the call
