@@ -22,9 +22,10 @@ import errno
 import os
 import sys
 
-from ..errors import SecurityError, UnsupportedError
+from ..errors import SecurityError, SyscallError, UnsupportedError
 from ..syscalls import consts as C
 from ..syscalls import libc as L
+from ..syscalls.host import real
 
 PATH = "linux.seccomp"
 
@@ -38,9 +39,7 @@ class CompiledFilter(object):
         self.syscall_nr = syscall_nr    # native number of seccomp(2), or None
         self.skipped = tuple(skipped)   # syscall names libseccomp does not know
         # Bound now: after pivot_root no library can be opened by name.
-        libc = L.Library("libc.so.6")
-        self._syscall = libc.function("syscall", returns_long=True)
-        self._prctl = libc.function("prctl", [L.c_int, L.c_ulong, L.c_ulong, L.c_ulong, L.c_ulong])
+        self._syscalls = real()
 
     def load(self):
         """Install the filter on the calling thread (and, with TSYNC, its siblings)."""
@@ -51,22 +50,23 @@ class CompiledFilter(object):
         fprog = L.char_buffer((len(self.program) // 8).to_bytes(2, sys.byteorder)
                               + b"\0" * (pointer_size - 2)
                               + L.addressof(program).to_bytes(pointer_size, sys.byteorder))
-        if self.syscall_nr is not None:
-            ret = self._syscall(L.c_long(self.syscall_nr), L.c_uint(C.SECCOMP_SET_MODE_FILTER),
-                                L.c_uint(self.flags), fprog)
-        elif self.flags:
+        if self.syscall_nr is None and self.flags:
             raise UnsupportedError("%s.flags: need seccomp(2), which libseccomp does not know here" % PATH)
-        else:
-            ret = self._prctl(C.PR_SET_SECCOMP, C.SECCOMP_MODE_FILTER, L.addressof(fprog), 0, 0)
-        if ret != 0:
-            err = L.get_errno()
+        try:
+            if self.syscall_nr is not None:
+                thread = self._syscalls.seccomp_set_mode_filter(self.syscall_nr, self.flags, fprog)
+            else:
+                thread = self._syscalls.prctl(C.PR_SET_SECCOMP, C.SECCOMP_MODE_FILTER, L.addressof(fprog))
+        except SyscallError as e:
             hint = ""
-            if err == errno.EACCES:
+            if e.errno == errno.EACCES:
                 hint = " (without process.noNewPrivileges, loading a filter needs CAP_SYS_ADMIN)"
-            elif err == errno.EINVAL and self.flags:
+            elif e.errno == errno.EINVAL and self.flags:
                 hint = " (the kernel may not support the flags in %s.flags)" % PATH
             raise SecurityError("%s: loading the seccomp filter failed: %s%s"
-                                % (PATH, os.strerror(err) if ret < 0 else "TSYNC with thread %d" % ret, hint))
+                                % (PATH, os.strerror(e.errno), hint))
+        if thread:
+            raise SecurityError("%s: loading the seccomp filter failed: TSYNC with thread %d" % (PATH, thread))
 
 
 def compile_optional(seccomp):

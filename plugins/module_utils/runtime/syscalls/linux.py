@@ -206,6 +206,14 @@ class LinuxSyscalls(object):
         # siginfo NULL: as kill(2) (pidfd_send_signal(2))
         return self._syscall("pidfd_send_signal", L.c_int(pidfd), L.c_int(sig), None, L.c_uint(0))
 
+    # -- seccomp(2), for security/seccomp_filter.py ------------------------
+    def seccomp_set_mode_filter(self, syscall_nr, flags, fprog):
+        """seccomp(SECCOMP_SET_MODE_FILTER, flags, fprog), made by ``syscall_nr``:
+        libseccomp's number for the native architecture. Returns 0, or with
+        SECCOMP_FILTER_FLAG_TSYNC the id of a thread that could not be synced."""
+        return self._check(self._syscall_fn(L.c_long(syscall_nr), L.c_uint(C.SECCOMP_SET_MODE_FILTER),
+                                            L.c_uint(flags), fprog), "seccomp", "SECCOMP_SET_MODE_FILTER")
+
     # -- personality(2), for linux.personality (security/personality.py) ----
     def personality(self, persona):
         """Set the execution domain; returns the previous one. 0xffffffff only queries."""
