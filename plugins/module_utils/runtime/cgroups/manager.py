@@ -24,13 +24,13 @@ from . import detect
 from .detect import V1, V2
 from .files import CgroupFiles, read_control, write_control
 from .live import LiveCgroup
+from .membership import STATE_VERSION, join
 
 # resources (the v1/v2/devices tables) and devices_bpf are imported where used,
 # as in live.py: exec builds a CgroupManager only to join the cgroup.
 
 DEFAULT_MOUNT_ROOT = "/sys/fs/cgroup"
 DEFAULT_PARENT = "opencontainer"
-STATE_VERSION = 1
 _CGROUPS_PATH = "linux.cgroupsPath"
 _RETRY_INTERVAL = 0.05
 
@@ -274,13 +274,7 @@ class CgroupManager(LiveCgroup):
     # -- processes ----------------------------------------------------------
     def add_process(self, pid):
         """Move ``pid`` (0 = the calling process) into the container's cgroups."""
-        for hierarchy in self.hierarchies:
-            directory = self._dir(hierarchy)
-            if not self._files.isdir(directory):
-                raise CgroupError("cannot add process %d: cgroup %s does not exist"
-                                  % (pid, directory))
-            write_control(self._files, directory, "cgroup.procs", int(pid),
-                          "adding process %d to the container cgroup" % pid)
+        join([self._dir(h) for h in self.hierarchies], pid, self._files)
 
     def pids(self):
         """Pids in the container's cgroup and its child cgroups."""

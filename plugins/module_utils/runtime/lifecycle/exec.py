@@ -182,7 +182,7 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         if not process_alive(init_pid, state.get("pid_start_time")):
             _require_running(container_id, STOPPED)
         pid_ns_fd = targets.pop("pid", None)
-        ctx = execproc.ExecContext(merged, targets, _cgroup(state), lock.fd,
+        ctx = execproc.ExecContext(merged, targets, _cgroup_directories(state), lock.fd,
                                    (stdin, stdout, stderr), preserve_fds,
                                    seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
                                    console=sock)
@@ -243,11 +243,11 @@ def _namespaces_to_join(init_pid, opened):
     return targets
 
 
-def _cgroup(state):
+def _cgroup_directories(state):
     if not state.get("cgroup"):
         return None
-    from ..cgroups.manager import CgroupManager
-    return CgroupManager.from_dict(state["cgroup"])
+    from ..cgroups.membership import saved_directories
+    return saved_directories(state["cgroup"])
 
 
 def _fork_child(ctx, pid_ns_fd):

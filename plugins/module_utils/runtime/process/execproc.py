@@ -35,6 +35,7 @@ import os
 # of imports on every exec).
 import _signal as signal
 
+from ..cgroups import membership
 from ..security.capabilities import CapabilitySets, read_last_cap
 from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
@@ -62,13 +63,13 @@ _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 class ExecContext(object):
     """What the exec child needs; built by the parent, inherited through fork()."""
 
-    def __init__(self, process, ns_fds, cgroup, lock_fd, stdio, preserve_fds, seccomp_config=None,
+    def __init__(self, process, ns_fds, cgroup_dirs, lock_fd, stdio, preserve_fds, seccomp_config=None,
                  console=None):
         self.process = process
         # process.terminal: the connected console socket the pty master goes to
         self.console = console
         self.ns_fds = ns_fds                # {proc ns name: fd}, pid excluded
-        self.cgroup = cgroup                # CgroupManager or None
+        self.cgroup_dirs = cgroup_dirs      # the container's cgroup directories, or None
         self.lock_fd = lock_fd              # the container lock: never inherited
         self.stdio = stdio                  # (stdin, stdout, stderr): fds or None = inherit
         self.preserve_fds = preserve_fds
@@ -114,8 +115,8 @@ def _above_preserved(sock, preserve_fds):
 
 
 def _enter_container(ctx):
-    if ctx.cgroup is not None:
-        ctx.cgroup.add_process(0)
+    if ctx.cgroup_dirs is not None:
+        membership.join(ctx.cgroup_dirs, 0)
     sc = real()
     for name in JOIN_ORDER:
         fd = ctx.ns_fds.get(name)
