@@ -86,3 +86,21 @@ def test_the_syscall_layer_does_not_load_ctypes():
             "print('ctypes' in sys.modules)" % MODULE_UTILS)
     out = subprocess.check_output([sys.executable, "-I", "-S", "-c", code])
     assert out.strip() == b"False"
+
+
+def test_rlimits_through_prlimit64_agree_with_the_resource_module():
+    import resource
+    from runtime.errors import SyscallError
+    from runtime.syscalls.host import real
+    sc = real()
+    for number in (resource.RLIMIT_NOFILE, resource.RLIMIT_CORE, resource.RLIMIT_STACK):
+        assert sc.getrlimit(number) == resource.getrlimit(number)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    try:
+        sc.setrlimit(resource.RLIMIT_CORE, 0, hard)  # -1 (infinity) passes through as the kernel's
+        assert resource.getrlimit(resource.RLIMIT_CORE) == (0, hard)
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, (soft, hard))
+    with pytest.raises(SyscallError) as raised:
+        sc.setrlimit(resource.RLIMIT_CORE, 2, 1)  # soft above hard
+    assert raised.value.errno == errno.EINVAL

@@ -21,7 +21,6 @@ __metaclass__ = type
 import errno
 import fcntl
 import os
-import resource
 
 from ..errors import SecurityError, SyscallError
 from ..syscalls import consts as C
@@ -59,8 +58,9 @@ def _one_by_one(keep, cloexec, proc_root):
     if fds is None:
         # Without /proc: every number below the hard limit (fds above the soft limit
         # can exist if it was lowered after they were opened).
-        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        if limit == resource.RLIM_INFINITY or limit > 1 << 20:
+        from ..syscalls.host import real
+        limit = real().getrlimit(C.RLIMIT_NOFILE)[1]
+        if limit == C.RLIM_INFINITY or limit > 1 << 20:
             limit = 1 << 20
         fds = range(_FIRST, limit)
     for fd in fds:

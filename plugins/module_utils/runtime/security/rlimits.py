@@ -16,18 +16,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import resource
 
 from ..errors import SecurityError, SyscallError
 from ..spec import names
+from ..syscalls.consts import RLIM_INFINITY
 
 # RLIMIT_* name -> number (<asm-generic/resource.h>, used by x86_64 and arm64),
 # from the spec room's table. The numbers are passed to setrlimit directly
 # because Python's resource module has no RLIMIT_LOCKS constant.
 RLIMITS = names.RLIMITS
 
-# The kernel's RLIM_INFINITY is (rlim_t)-1 = 2**64-1 in config.json; Python's
-# resource module spells it resource.RLIM_INFINITY and rejects 2**64-1 itself.
+# The kernel's RLIM_INFINITY is (rlim_t)-1 = 2**64-1 in config.json; the
+# syscall layer, like Python's resource module, spells it RLIM_INFINITY (-1).
 _UINT64_INFINITY = 2 ** 64 - 1
 
 
@@ -35,12 +35,12 @@ def _limit_value(value, field):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT64_INFINITY:
         raise SecurityError("%s: must be an unsigned 64-bit integer, got %r" % (field, value))
     if value == _UINT64_INFINITY:
-        return resource.RLIM_INFINITY
+        return RLIM_INFINITY
     return value
 
 
 def _as_uint64(value):
-    return _UINT64_INFINITY if value == resource.RLIM_INFINITY else value
+    return _UINT64_INFINITY if value == RLIM_INFINITY else value
 
 
 def _raises_hard(new_hard, current_hard):

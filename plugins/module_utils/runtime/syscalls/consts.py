@@ -98,3 +98,8 @@ SECCOMP_SET_MODE_FILTER = 1
 # personality(2), <linux/personality.h>: execution domains of linux.personality
 PER_LINUX = 0x0000
 PER_LINUX32 = 0x0008
+
+# getrlimit(2) / prlimit(2): the kernel's RLIM_INFINITY is (rlim_t)-1; the
+# syscall layer speaks Python's resource module's spelling of it, -1.
+RLIM_INFINITY = -1
+RLIMIT_NOFILE = 7

@@ -36,6 +36,9 @@ _MACHINE = os.uname().machine
 _CapHeader = L.array_type(L.c_uint, 2)
 _CapData = L.array_type(L.c_uint, 6)
 _CAP_FIELDS = ("effective", "permitted", "inheritable")
+# struct rlimit64 {u64 rlim_cur, rlim_max} (prlimit(2), glibc's prlimit64)
+_Rlimit64 = L.array_type(L.c_uint64, 2)
+_RLIM64_INFINITY = 2 ** 64 - 1
 
 
 def _load_libc():
@@ -64,6 +67,7 @@ class LinuxSyscalls(object):
         self._capget = libc.function("capget")
         self._capset = libc.function("capset")
         self._personality = libc.function("personality", [c_ulong])
+        self._prlimit64 = libc.function("prlimit64")
         self._syscall_fn = libc.function("syscall", returns_long=True)
 
     # -- helpers ---------------------------------------------------------
@@ -136,8 +140,10 @@ class LinuxSyscalls(object):
         return self._check(self._capset(hdr, data), "capset")
 
     # -- identity and resource limits (security room) ---------------------
-    # os and resource have these; they sit here so FakeSyscalls can record the
-    # order of identity changes relative to prctl/capset.
+    # os has the identity calls; they sit here so FakeSyscalls can record the
+    # order of identity changes relative to prctl/capset. The limits go through
+    # glibc's prlimit64, not the resource extension module (one more library
+    # to load on every exec).
     def setgroups(self, gids):
         try:
             os.setgroups(list(gids))
@@ -160,25 +166,15 @@ class LinuxSyscalls(object):
         return 0
 
     def getrlimit(self, resource_):
-        """(soft, hard) with RLIM_INFINITY as resource.RLIM_INFINITY."""
-        import resource
-        try:
-            return resource.getrlimit(resource_)
-        except (OSError, ValueError) as exc:
-            raise SyscallError("getrlimit", getattr(exc, "errno", None) or 22, str(resource_))
+        """(soft, hard) of the calling process, RLIM_INFINITY as C.RLIM_INFINITY (-1)."""
+        old = _Rlimit64()
+        self._check(self._prlimit64(0, resource_, None, old), "getrlimit", "resource %d" % resource_)
+        return tuple(C.RLIM_INFINITY if value == _RLIM64_INFINITY else value for value in old)
 
     def setrlimit(self, resource_, soft, hard):
-        """prlimit(2) on the calling process. resource.setrlimit would turn EPERM
-        into a ValueError; resource.prlimit keeps it an OSError with errno."""
-        import resource
-        try:
-            resource.prlimit(0, resource_, (soft, hard))
-        except OSError as exc:
-            raise SyscallError("setrlimit", exc.errno, "resource %d" % resource_)
-        except ValueError as exc:
-            # ValueError only for EINVAL (soft > hard, unknown resource)
-            raise SyscallError("setrlimit", 22, "resource %d: %s" % (resource_, exc))
-        return 0
+        """prlimit(2) on the calling process; C.RLIM_INFINITY (-1) for no limit."""
+        new = _Rlimit64(soft & _RLIM64_INFINITY, hard & _RLIM64_INFINITY)
+        return self._check(self._prlimit64(0, resource_, new, None), "setrlimit", "resource %d" % resource_)
 
     # -- bpf(2), for cgroup v2 device rules (cgroups/devices_bpf.py) ------
     def bpf(self, cmd, attr):
