@@ -146,3 +146,23 @@ def test_on_stop_handler_on_kill(oci):
     oci.rt.kill(cid, "KILL").check()
     state = json.loads(H.wait_file(record))
     assert state["id"] == cid and state["status"] == "stopped"
+
+
+def test_a_slow_monitor_still_reports_the_pid_before_the_init_reports_prestart(oci, monkeypatch):
+    # The monitor and the init share the socket to create; create reads the
+    # monitor's "pid" first. A monitor descheduled right after forking the
+    # init (a busy host) must not let the init's "prestart" overtake it.
+    from runtime import namespaces
+    from runtime.lifecycle.create import create
+    leave = namespaces.leave_time_namespace
+
+    def slow_leave(*args, **kwargs):
+        time.sleep(0.5)  # in the forked monitor, between forking the init and sending "pid"
+        return leave(*args, **kwargs)
+
+    monkeypatch.setattr(namespaces, "leave_time_namespace", slow_leave)
+    cid = oci.new_id()
+    oci.rt.ids.append(cid)  # the fixture's cleanup deletes it
+    state = create(oci.rt.root, cid, oci.bundle(oci.config(["sleep", "1000"], out=False)))
+    assert state["status"] == "created"
+    assert H.pid_alive(state["pid"])

@@ -95,6 +95,10 @@ def _create_phase(ctx, sock):
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
     rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    if ctx.pid_sent_fd is not None:
+        os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
+        os.close(ctx.pid_sent_fd)
+        ctx.pid_sent_fd = None
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))

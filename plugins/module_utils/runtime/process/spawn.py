@@ -83,6 +83,9 @@ class InitContext(object):
         self.preserve_fds = preserve_fds
         self.hand_off = False  # decided by spawn()
         self.userns = None  # a userns.UsernsChannel when the container has a user namespace
+        # Read end of a pipe the monitor closes once it has sent the init's
+        # "pid": the init waits for its EOF before its own first message.
+        self.pid_sent_fd = None
 
 
 # Set by the command line for create and run --detach (see above); never for
@@ -200,11 +203,22 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         log_read = None
         if ctx.log is not None:
             log_read, log_write = os.pipe()
+        # Both we and the init send on child_sock, and create reads "pid"
+        # (ours) before "prestart" (the init's): a busy host could otherwise
+        # run the init that far before we send. (With a user namespace the
+        # init sends "pid" itself, so its messages are in order anyway.)
+        pid_sent = None
+        if ctx.userns is None:
+            ctx.pid_sent_fd, pid_sent = os.pipe()
         init_pid = os.fork()
         if init_pid == 0:
+            if pid_sent is not None:
+                os.close(pid_sent)
             if log_read is not None:
                 _redirect_output(log_read, log_write)
             init_main(ctx, child_sock, listener)
+        if pid_sent is not None:
+            os.close(ctx.pid_sent_fd)
         namespaces.leave_time_namespace(own_timens)
         namespaces.leave_pid_namespace(own_pidns)
         if ctx.console is not None:
@@ -215,6 +229,7 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
                 os._exit(1)
         else:
             sync.send(child_sock, "pid", pid=init_pid)
+            os.close(pid_sent)
         if ctx.hand_off:
             # Orphan the init to the reaping caller; create leaves our zombie
             # to it too, so the recorded monitor start time stays checkable.
