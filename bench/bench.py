@@ -192,6 +192,8 @@ def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_si
     add("start", runtime.call("start", life_id))
     add("state", runtime.call("state", life_id))
     add("exec", runtime.call("exec", life_id, "true"))
+    if runtime.name == "ours":
+        add("bare_exec", bare_exec(runtime, life_id))
     add("kill", runtime.call("kill", life_id, "KILL"))
     runtime.wait_stopped(life_id)
     add("delete", runtime.call("delete", life_id))
@@ -220,6 +222,25 @@ def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_si
                 runtime.quiet("delete", "--force", batch_id)
 
 
+def bare_exec(runtime, container_id):
+    """Seconds bench/bare_exec.py takes to run `true` in our running container.
+
+    The least any exec in Python does (see that file): its median against
+    runc's and crun's exec is printed with the floors.
+    """
+    began = time.perf_counter()
+    subprocess.check_call([floor_python(), "-I", "-S", BARE_EXEC,
+                           os.path.join(runtime.root, container_id, "state.json"), "true"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def floor_python():
+    return "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+
+
+BARE_EXEC = os.path.join(REPO_ROOT, "bench", "bare_exec.py")
+
 # Costs that bound any runtime's numbers from below, measured beside them.
 FLOORS = [  # (key, label)
     ("python_start", "python3 -I -S -c pass (interpreter start)"),
@@ -237,7 +258,7 @@ def measure_floors(samples):
     (cgroups/attach_warmup.py). exec pays it once per call: runc and crun in
     line, ours partly hidden behind its imports.
     """
-    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    python = floor_python()
     for key, code in (("python_start", "pass"), ("python_ctypes", "import ctypes")):
         began = time.perf_counter()
         subprocess.check_call([python, "-I", "-S", "-c", code])
@@ -264,11 +285,21 @@ def measure_floors(samples):
         child.wait()
 
 
-def format_floors(samples):
+def format_floors(samples, runtime_samples):
     lines = ["floors (median ms, the same for every runtime)", "-" * 60]
     for key, label in FLOORS:
         values = samples.get(key)
         lines.append("%-52s %7s" % (label, "%.1f" % (statistics.median(values) * 1000.0) if values else "n/a"))
+    bare = runtime_samples.get("ours", {}).get("bare_exec")
+    if bare:
+        bare = statistics.median(bare)
+        ratios = []
+        for name in ("runc", "crun"):
+            theirs = runtime_samples.get(name, {}).get("exec")
+            if theirs:
+                ratios.append("%.2f x %s" % (bare / statistics.median(theirs), name))
+        lines.append("%-52s %7.1f  %s" % ("bare Python exec of `true` (bench/bare_exec.py)", bare * 1000.0,
+                                          ", ".join(ratios)))
     return "\n".join(lines)
 
 
@@ -443,7 +474,7 @@ def main(argv):
             print("iteration %d/%d done (%.0f s)" % (iteration + 1, args.runs, time.monotonic() - began))
 
         print("\n" + format_table([name for name, dummy in candidates], samples, args.batch_size))
-        print("\n" + format_floors(floors))
+        print("\n" + format_floors(floors, samples))
         if not args.no_results_file:
             print("\nsamples saved to %s" % save_results(args, runtimes, dict(samples, floors=floors)))
         return 1 if any(runtime.failure for runtime in runtimes) else 0

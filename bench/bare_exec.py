@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The least any exec written in Python must do: a floor, not an exec to use.
+
+    python3 -I -S bench/bare_exec.py STATE_JSON PROGRAM [ARG...]
+
+Given the state.json of one of our running containers, it does only the steps
+no exec can skip, with what a Python exec cannot avoid loading (os, _ctypes for
+setns(2), _json for the state): read the state, open the init's namespaces,
+enter its pid namespace for one fork(2), and in the child join its cgroups,
+enter its other namespaces and execve(2) PROGRAM; the parent waits and exits
+with the child's status. No lock, no validation, no capabilities, rlimits,
+user or no_new_privs, no error reporting, no fd hygiene: everything the real
+exec (lifecycle/exec.py, process/execproc.py) does on top is left out, so
+its time bounds from below what any runtime in Python can reach on this host.
+bench.py times it beside runc's and crun's exec.
+"""
+import os
+import _ctypes
+import _json
+import sys
+
+# setns(2) through the primitives ctypes itself is built on, as
+# runtime/syscalls/libc.py does, without ctypes' Python layer.
+_LIBC = _ctypes.dlopen(None, 0)
+
+
+class _Int(_ctypes._SimpleCData):  # pylint: disable=protected-access
+    _type_ = "i"
+
+
+class _Function(_ctypes.CFuncPtr):
+    _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+    _restype_ = _Int
+
+
+class _Library(object):
+    _handle = _LIBC
+
+
+_setns = _Function(("setns", _Library()))
+_setns.argtypes = (_Int, _Int)
+
+# namespaces(7): /proc/PID/ns name -> CLONE_NEW* flag, in the order exec
+# joins them (the mount namespace last: it hides the host's cgroupfs).
+_JOIN = (("ipc", 0x08000000), ("uts", 0x04000000), ("net", 0x40000000),
+         ("cgroup", 0x02000000), ("mnt", 0x00020000))
+_CLONE_NEWPID = 0x20000000
+
+
+class _Decoder(object):
+    strict = True
+    object_hook = object_pairs_hook = memo = None
+    parse_float = float
+    parse_int = int
+    parse_constant = None
+
+
+def _setns_or_die(fd, flag):
+    if _setns(fd, flag) != 0:
+        os._exit(125)
+
+
+def main(argv):
+    with open(argv[1]) as handle:
+        state, dummy = _json.make_scanner(_Decoder())(handle.read(), 0)
+    init = state["pid"]
+    fds = {}
+    for name in ("pid",) + tuple(name for name, dummy in _JOIN):
+        theirs = "/proc/%d/ns/%s" % (init, name)
+        if os.stat(theirs).st_ino != os.stat("/proc/self/ns/" + name).st_ino:
+            fds[name] = os.open(theirs, os.O_RDONLY | os.O_CLOEXEC)
+    if "pid" in fds:
+        _setns_or_die(fds["pid"], _CLONE_NEWPID)
+    child = os.fork()
+    if child == 0:
+        for directory in (state.get("cgroup") or {}).get("paths", {}).values():
+            fd = os.open(os.path.join(directory, "cgroup.procs"), os.O_WRONLY)
+            os.write(fd, b"0")
+            os.close(fd)
+        for name, flag in _JOIN:
+            if name in fds:
+                _setns_or_die(fds[name], flag)
+        os.chdir("/")
+        os.execve(os.path.join("/bin", argv[2]), argv[2:], {"PATH": "/bin"})
+    dummy, status = os.waitpid(child, 0)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+if __name__ == "__main__":
+    os._exit(main(sys.argv))
