@@ -46,3 +46,11 @@ def test_join_refuses_a_missing_cgroup_before_writing_anything_after_it(tmp_path
         membership.join([missing, present], 0)
     with open(os.path.join(present, "cgroup.procs")) as f:
         assert f.read() == ""
+
+
+def test_join_names_the_file_and_the_reason_of_a_failed_write(tmp_path):
+    directory = tmp_path / "pids" / "ctr"
+    (directory / "cgroup.procs").mkdir(parents=True)  # open(O_WRONLY) of a directory: EISDIR
+    with pytest.raises(CgroupError, match=r"adding process 0 to the container cgroup: writing 0 to "
+                                          r".*/cgroup.procs: Is a directory"):
+        membership.join([str(directory)], 0)

@@ -77,11 +77,15 @@ def write_control(files, directory, filename, value, field):
     try:
         files.write(path, text)
     except (OSError, IOError) as exc:
-        if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
-            raise UnsupportedError("%s: writing %s to %s: %s" % (field, text, path,
-                                                                 os.strerror(exc.errno)))
-        raise CgroupError("%s: writing %s to %s: %s"
-                          % (field, text, path, os.strerror(exc.errno) if exc.errno else exc))
+        raise write_error(exc, field, path, text)
+
+
+def write_error(exc, field, path, text):
+    """The error to raise for ``exc`` from writing ``text`` to ``path``."""
+    if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
+        return UnsupportedError("%s: writing %s to %s: %s" % (field, text, path, os.strerror(exc.errno)))
+    return CgroupError("%s: writing %s to %s: %s"
+                       % (field, text, path, os.strerror(exc.errno) if exc.errno else exc))
 
 
 def read_control(files, directory, filename):

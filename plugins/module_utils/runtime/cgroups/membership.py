@@ -11,8 +11,11 @@ neither the manager nor the live-update machinery it inherits (live.py).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
+import os
+
 from ..errors import CgroupError
-from .files import CgroupFiles, write_control
+from .files import CgroupFiles, write_error
 
 # The layout of the "cgroup" object in state.json (CgroupManager.to_dict).
 STATE_VERSION = 1
@@ -21,11 +24,17 @@ STATE_VERSION = 1
 def join(directories, pid, files=None):
     """Move ``pid`` (0 = the calling process) into each cgroup directory (one per hierarchy)."""
     files = files if files is not None else CgroupFiles()
+    text = str(int(pid))
     for directory in directories:
-        if not files.isdir(directory):
-            raise CgroupError("cannot add process %d: cgroup %s does not exist" % (pid, directory))
-        write_control(files, directory, "cgroup.procs", int(pid),
-                      "adding process %d to the container cgroup" % pid)
+        # Straight to the write, no stat(2) first: exec's child runs this
+        # for every hierarchy, and open(2) says ENOENT for a missing cgroup.
+        path = os.path.join(directory, "cgroup.procs")
+        try:
+            files.write(path, text)
+        except (OSError, IOError) as exc:
+            if exc.errno == errno.ENOENT:
+                raise CgroupError("cannot add process %d: cgroup %s does not exist" % (pid, directory))
+            raise write_error(exc, "adding process %d to the container cgroup" % pid, path, text)
 
 
 def saved_directories(saved):
