@@ -82,10 +82,14 @@ def _step(description, field, call, *args, **kwargs):
     try:
         return call(*args)
     except SyscallError as exc:
-        hint = ""
-        if exc.errno == errno.EPERM:
-            hint = " (%s)" % kwargs.get("eperm_hint", "the runtime lacks the privilege for it")
-        raise SecurityError("%s: %s failed: %s%s" % (field, description, exc, hint))
+        raise _failed(description, field, exc, kwargs.get("eperm_hint"))
+
+
+def _failed(description, field, exc, eperm_hint=None):
+    hint = ""
+    if exc.errno == errno.EPERM:
+        hint = " (%s)" % (eperm_hint or "the runtime lacks the privilege for it")
+    return SecurityError("%s: %s failed: %s%s" % (field, description, exc, hint))
 
 
 def apply_identity(process_cfg, syscalls=None, caps=None, proc_root="/proc"):
@@ -109,10 +113,14 @@ def apply_identity(process_cfg, syscalls=None, caps=None, proc_root="/proc"):
         raise SecurityError("; ".join(problems))
 
     # 1. bounding set: it can only shrink, and only with CAP_SETPCAP, which we lose at step 3.
+    # Some 35 drops for a default container: the message is built only on failure.
     for number in range(caps.last_cap + 1):
         if not caps.bounding & (1 << number):
-            _step("dropping %s from the bounding set (PR_CAPBSET_DROP)" % capability_name(number),
-                  "process.capabilities.bounding", syscalls.prctl, C.PR_CAPBSET_DROP, number, 0, 0, 0)
+            try:
+                syscalls.prctl(C.PR_CAPBSET_DROP, number, 0, 0, 0)
+            except SyscallError as exc:
+                raise _failed("dropping %s from the bounding set (PR_CAPBSET_DROP)" % capability_name(number),
+                              "process.capabilities.bounding", exc)
 
     # 2. keep the permitted set across the uid change.
     _step("PR_SET_KEEPCAPS 1", "process.user", syscalls.prctl, C.PR_SET_KEEPCAPS, 1, 0, 0, 0)
