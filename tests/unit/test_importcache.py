@@ -166,3 +166,35 @@ def test_build_indexes_every_module_of_the_runtime():
     assert len(index) == len(names)
     assert index["runtime.cli.main"][0] is False
     assert index["runtime.cli"][0] is True
+
+
+FD_SCENARIO = """
+import fcntl, json, os, sys
+sys.path.insert(0, %(module_utils)r)
+sys.path.insert(0, %(root)r)
+from runtime import importcache
+cache = importcache.install("pkgx", os.path.join(%(root)r, "pkgx"))
+flags = fcntl.fcntl(cache.fd, fcntl.F_GETFD)
+# A refresh elsewhere renames a new file into place: this process keeps
+# reading the file it opened.
+os.rename(importcache.cache_path(os.path.join(%(root)r, "pkgx")), %(root)r + "/moved.bin")
+import pkgx.other
+os.close(cache.fd)
+try:
+    import pkgx.sub.leaf
+    error = None
+except ImportError as e:
+    error = str(e)
+print(json.dumps({"fd": cache.fd, "cloexec": bool(flags & fcntl.FD_CLOEXEC), "other": pkgx.other.OTHER,
+                  "loader": type(pkgx.other.__spec__.loader).__name__, "error": error}))
+"""
+
+
+def test_the_cache_is_read_through_a_high_close_on_exec_fd_and_a_closed_one_is_a_clear_error(package):
+    run_scenario(package)  # builds the cache
+    code = FD_SCENARIO % {"module_utils": MODULE_UTILS, "root": str(package)}
+    out = json.loads(subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode())
+    assert out["fd"] >= importcache.HIGH_FD
+    assert out["cloexec"] is True
+    assert out["other"] == 1 and out["loader"] == "ModuleCache"
+    assert out["error"].startswith("pkgx.sub: cannot read the module cache: Bad file descriptor")
