@@ -6,8 +6,6 @@
 Every error carries a message meant for a human: the CLI prints it on one line
 and the Ansible modules put it in ``msg``.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 
 class RuntimeFailure(Exception):

@@ -22,8 +22,6 @@ destroys the container and runs poststop (lifecycle steps 12-13); a failing
 startContainer fails start and the container stops (crun does the same); a
 failing poststart or poststop hook is only a warning.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 

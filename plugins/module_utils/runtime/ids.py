@@ -8,8 +8,6 @@ able to climb out of either: no ``/``, no ``..``, no NUL, no leading dot (which
 also keeps ids apart from the runtime's own dot-directories in the state root).
 The allowed alphabet is the one runc and crun accept.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .errors import InvalidIDError
 

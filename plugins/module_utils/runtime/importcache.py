@@ -27,8 +27,6 @@ ignored, as is one written by another Python version (the magic number).
 Only the CLI installs it. Ansible modules import the runtime from their
 AnsiballZ payload, and tests import it the normal way.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import marshal
 import os

@@ -13,8 +13,6 @@ cgroup as its root, so the init unshares it only after joining the
 container's cgroup; and the user namespace comes first of all, so that it
 owns the others (process/userns.py).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import fcntl
 import os

@@ -6,8 +6,6 @@
 "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3" and "SIGRTMIN+3" all work;
 signal(7) lists the names.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import signal
 

@@ -14,8 +14,6 @@ The root must be a real directory (not a symlink) owned by us with mode
 0700: state files name pids that root will signal, so nobody else may write
 them.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

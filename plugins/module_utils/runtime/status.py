@@ -11,8 +11,6 @@ freezer (pause) until resume thaws them. The stored status is only a claim; the 
 a pid that is gone, a zombie, or now belongs to another process (its start
 time differs from the one recorded at create) means stopped.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .errors import StatusError
 from .standalone.stateio import process_alive

@@ -10,8 +10,6 @@ and the runc-compatible CLI in bin/oci-runtime (imported as a top-level
 package). Its __init__.py files are empty (ansible-test's empty-init rule):
 import from the modules themselves.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 RUNTIME_NAME = "opencontainer-runtime"
 RUNTIME_VERSION = "0.1.0"

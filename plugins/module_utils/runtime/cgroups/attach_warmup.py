@@ -30,8 +30,6 @@ simply pays the grace period itself. The thread writes only to the
 process has joined: were this process moved elsewhere by someone else in
 the meantime, a later no-op write would move it back.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import fcntl
 import os

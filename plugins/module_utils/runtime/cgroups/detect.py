@@ -12,8 +12,6 @@ host has the v1 hierarchies plus a cgroup2 tree at ``<root>/unified`` that
 owns the controllers no v1 hierarchy took (see cgroups(7) and
 Documentation/admin-guide/cgroup-v2.rst, "Mounting").
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -15,8 +15,6 @@ line "TYPE MAJOR:MINOR ACCESS" in devices.allow or devices.deny
 (Documentation/admin-guide/cgroup-v1/devices.rst). cgroup v2 has no such
 files; see devices_bpf.py.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import SpecError
 from .values import Write, boolean, field, integer, text

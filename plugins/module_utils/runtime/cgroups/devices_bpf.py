@@ -18,8 +18,6 @@ rule's; a deny rule matches when the request includes any access it names.
 Loading uses bpf(2) BPF_PROG_LOAD; attaching uses BPF_PROG_ATTACH with
 BPF_F_ALLOW_MULTI so programs of parent cgroups keep applying as well.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import ctypes
 import errno

@@ -12,8 +12,6 @@ kernel validates it at write time, so each write is its own error point.
 Unit tests substitute a subclass of :class:`CgroupFiles` that simulates the
 kernel's behaviour in a temporary directory.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -21,8 +21,6 @@ Both report completion by reading back, so each change waits (polling) up
 to a timeout; a freeze that does not complete is undone, so a failed pause
 leaves the container running.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import time

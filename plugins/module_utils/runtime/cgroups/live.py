@@ -9,8 +9,6 @@ cgroup directories are (``_dir``, ``_v1_with``, ``_v2``), the controller
 lookup (``_locate``), the control-file access (``_files``) and the write
 planning shared with create (``_targets``, ``_enable_v2_controllers``).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -11,8 +11,6 @@ which directories it created itself, so that destroy() never removes a
 cgroup that existed before (config-linux.md: a runtime MAY use an existing
 cgroup, and it is not the runtime's to delete).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -8,8 +8,6 @@ directories the container was created with (manager.py saves them in the
 state). Kept apart from manager.py so that exec, run once per command, loads
 neither the manager nor the live-update machinery it inherits (live.py).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -10,8 +10,6 @@ v1, hugetlb in v2). A section that asks for something whose controller the
 host lacks raises UnsupportedError: config-linux.md says a runtime MUST
 error out when it cannot apply a requested resource limit.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import SpecError, UnsupportedError
 from . import devices, v1, v2

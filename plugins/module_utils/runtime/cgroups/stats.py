@@ -14,8 +14,6 @@ io.stat, pids.*, hugetlb.*). A file the kernel does not have reads as 0.
 
 ``dirs`` maps a controller name to (flavor, directory): "v1" or "v2".
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

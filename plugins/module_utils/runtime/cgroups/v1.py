@@ -8,8 +8,6 @@ cpusets.rst, blkio-controller.rst, hugetlb.rst, net_cls.rst, net_prio.rst,
 rdma.rst) and sched-bwc.rst / sched-rt-group.rst for the cpu controller. In
 v1, -1 written to a limit file means "no limit".
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import SpecError
 from .values import Write, boolean, field, integer, page_size, text

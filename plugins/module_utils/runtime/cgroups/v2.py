@@ -17,8 +17,6 @@ converted the way runc does it so that the same config behaves the same:
 Fields v2 has no file for (realtime cpu, swappiness, oom killer switch,
 kernel memory limits, leaf weights) raise UnsupportedError when set.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import SpecError, UnsupportedError
 from . import v1

@@ -8,8 +8,6 @@ and v2 translators turn each field into :class:`Write` objects that name the
 controller (which decides the hierarchy), the file, the text to write and the
 JSON path of the field, so that every error can point back at the config.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import re
 

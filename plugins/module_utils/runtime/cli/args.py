@@ -8,8 +8,6 @@ runc accepts ``--flag value``, ``--flag=value``, single-dash long flags
 them. argparse handles only some of these and costs more to import than a
 whole `state` call should take.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import RuntimeFailure
 

@@ -19,8 +19,6 @@ its master goes to ``--console-socket``, or, in the foreground without one,
 comes back here and the caller's terminal is proxied until the process
 exits (process/terminal.py). Detached without a console socket is refused.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 # _signal, the C module behind signal.py: the same functions and numbers

@@ -7,8 +7,6 @@ Errors and warnings always go to stderr as one line. With --log they are
 also appended to that file, as logrus-style text or as JSON lines
 ({"level", "msg", "time"}), which is what tools like podman parse.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import sys

@@ -7,8 +7,6 @@ Exit status 0 on success; otherwise 1 (2 for usage errors) and one line on
 stderr; `run` in the foreground exits with the container's exit status.
 Each command imports only what it needs: `state` and `list` stay cheap.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import sys

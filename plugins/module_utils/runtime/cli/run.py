@@ -13,8 +13,6 @@ With process.terminal and no --console-socket, a foreground run receives the
 pty master itself and proxies the caller's terminal until the container
 exits (process/terminal.py); detached, the master must go to a console socket.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import signal

@@ -11,8 +11,6 @@
   lines of the container's pids, as runc does.
 * ``events [--stats] [--interval 5s] ID``: one stats JSON object per line.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import sys
 

@@ -9,8 +9,6 @@ touched before the id and the config are known to be valid; if any later
 step fails, everything done so far is undone (init killed, cgroups removed,
 state directory deleted) so the host is as if create never ran.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 import os

@@ -13,8 +13,6 @@ pre-existing ones), remove the state directory, and run the poststop hooks
 The container lock is not held while waiting: the monitor needs it to record
 the exit.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import signal

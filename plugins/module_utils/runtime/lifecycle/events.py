@@ -7,8 +7,6 @@
 object; without --stats it prints one every interval until the container
 stops. The data come from the cgroup's control files (cgroups/stats.py).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import time
 

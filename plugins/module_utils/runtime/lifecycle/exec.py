@@ -23,8 +23,6 @@ start). The container lock is held only while the child sets itself up, so a
 concurrent delete either finds the process in the cgroup or refuses nothing
 half-joined; it is released before the process runs, so execs run in parallel.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 # _signal, the C module behind signal.py: the same functions and numbers

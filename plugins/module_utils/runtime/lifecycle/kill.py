@@ -9,8 +9,6 @@ an error and changes nothing. The pid is re-checked against its recorded
 start time through a pidfd (pidfd_open(2), pidfd_send_signal(2)), so a pid
 reused by another process between the check and the signal is never hit.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

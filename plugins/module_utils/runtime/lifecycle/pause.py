@@ -10,8 +10,6 @@ tools such as podman and containerd call. The cgroup freezer does the work
 frozen, and "running" again once it reports it thawed. Only a running
 container can be paused, only a paused one resumed.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import RuntimeFailure, StateError
 from ..state import StateRoot

@@ -8,8 +8,6 @@ included): the init, its descendants and exec'd processes, whichever pid
 namespace they see themselves in. Read-only, valid in every status (a
 stopped container without its own pid namespace may leave processes).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..standalone.stateio import process_alive
 from ..state import StateRoot

@@ -7,8 +7,6 @@
 gone or reused reads as stopped), plus runc's extra fields (rootfs, created,
 owner) that tools written for runc read.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import ContainerNotFound, StateError
 from ..ids import validate_id

@@ -10,8 +10,6 @@ the init's end is close-on-exec, so EOF with no message means execve(2)
 succeeded. Then the status becomes "running" and the poststart hooks run
 (a failing poststart hook is only a warning, config.md).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 import os

@@ -7,8 +7,6 @@ Checked before create changes anything, so such a config fails with a clear
 error naming the field instead of yielding a container that silently lacks
 what was asked (e.g. an unfiltered container when seccomp was requested).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .. import namespaces
 from ..errors import SpecError, UnsupportedError

@@ -16,8 +16,6 @@ so the saved config always describes the limits the container has.
 Allowed for created, running and paused containers (runc's rule); a stopped
 container has nothing to update.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import copy
 

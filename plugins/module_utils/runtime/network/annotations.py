@@ -22,8 +22,6 @@ as the Ansible modules (which write the same keys):
     ``"[host_ip:]host_port:container_port[/tcp|udp]"`` or an object with
     ``host_ip``, ``host_port``, ``container_port`` and ``protocol``.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 import re

@@ -13,8 +13,6 @@ made from inside that namespace: a forked child joins it with setns(2)
 opens its own netlink socket there. Deleting the host end deletes the pair;
 when the container's namespace goes away the kernel deletes it as well.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import ipaddress

@@ -10,8 +10,6 @@ containers is never routed out) and the bridge's ``route_localnet`` (a port
 published on 127.0.0.1 is DNATed to a container; the kernel drops packets
 with a loopback source on other interfaces unless this is set, ip-sysctl.rst).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import ipaddress

@@ -9,8 +9,6 @@ CLI runs ``python3 -I -S``, which leaves Debian's dist-packages off
 sys.path; the system's pyroute2 (package python3-pyroute2) is looked up
 there explicitly, appended last so it never shadows anything.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import hashlib
 import sys

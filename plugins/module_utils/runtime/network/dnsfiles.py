@@ -11,8 +11,6 @@ local dnsmasq is the host's loopback, unreachable from the container's own
 namespace. When nothing is left, systemd-resolved's list of upstream
 servers is used if present.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import ipaddress
 import os

@@ -11,8 +11,6 @@ derived from the IPv4 one (same host offset), so it is unique too. A lease
 whose container directory no longer exists (removed without `delete`) is
 free again.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import ipaddress

@@ -9,8 +9,6 @@ network that a container still holds an address in fails, naming the
 containers; otherwise the bridge, the network's nft rules, its file and its
 leases go.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .common import NetworkError
 from .store import NetworkStore, normalize

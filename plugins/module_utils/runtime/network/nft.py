@@ -21,8 +21,6 @@ exactly its rules. Every change is one ``nft -f`` transaction (atomic in the
 kernel); adding the rules of an owner first deletes that owner's existing
 rules, so a rerun replaces instead of duplicating.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 import os

@@ -11,8 +11,6 @@ serialises every change to networks and leases of a state root (create,
 delete and oci_network). The default network ``oci0`` (bridge ``oci0``,
 10.88.0.0/16, as podman's default network) exists without a file.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import ipaddress

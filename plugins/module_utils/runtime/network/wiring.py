@@ -22,8 +22,6 @@ The order is dictated by who needs what when:
 
 pyroute2 and nft are needed only for bridge networks.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import copy
 

@@ -25,8 +25,6 @@ files are not reachable from inside the container. Any failure is sent to
 the parent over the sync socket, whose close-on-exec end makes EOF mean
 "exec succeeded".
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import fcntl
 import os

@@ -37,8 +37,6 @@ has no handler for (pid_namespaces(7)); it installs handlers so `kill` of a
 created container works. It is not dumpable until exec, so processes in the
 container cannot open its /proc/PID/exe (the host interpreter).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import signal

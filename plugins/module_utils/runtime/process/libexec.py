@@ -15,8 +15,6 @@ directory first and renamed into place so a reader never sees half a copy.
 Same code, same directory: every monitor shares the same files, and their
 page cache.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

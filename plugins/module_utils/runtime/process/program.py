@@ -8,8 +8,6 @@ A room of its own so that exec (process/execproc.py) does not import the
 init, which pulls in the whole rootfs room: exec runs once per command and
 its start-up time is the interpreter's plus its imports.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 # _signal, the C module behind signal.py: the same functions and numbers

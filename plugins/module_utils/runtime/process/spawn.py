@@ -35,8 +35,6 @@ nothing records the exit in state.json and no on-stop handlers run (the
 status still reads "stopped" once the process is gone): the caller owns the
 exit status, as with runc.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import select

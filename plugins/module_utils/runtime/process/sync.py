@@ -8,8 +8,6 @@ small JSON object {"type": ..., ...}; EOF means the other side died. The
 init reports "pid" (sent by the monitor, which forked it), "prestart" (the
 environment exists: run the runtime-namespace hooks), "created" or "error".
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import RuntimeFailure
 from ..standalone.jsonlite import dumps, loads

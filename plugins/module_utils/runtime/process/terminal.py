@@ -37,8 +37,6 @@ pseudo-terminal as its controlling terminal, as runc does:
   without ``--console-socket`` could not hand the master to anyone: refused,
   as runc refuses it; a console socket without a terminal likewise.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import array
 import errno

@@ -24,8 +24,6 @@ create the pid namespace; instead, in the init:
 The child waits until its parent has exited before it goes on, so the "pid"
 message reaches create before any message of the init.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

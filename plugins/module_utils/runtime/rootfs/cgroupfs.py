@@ -20,8 +20,6 @@ file systems are mounted directly (cgroup_namespaces(7)); without one that
 would show the host's whole tree, so the container's directory is bind
 mounted instead.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

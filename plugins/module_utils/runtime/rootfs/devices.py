@@ -15,8 +15,6 @@ user namespace it fails with EPERM, so there the host's node is bind
 mounted onto an empty file instead (the mount sits on the host inode, so
 its owner and mode stay the host's).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import contextlib
 import os

@@ -13,8 +13,6 @@ second call with MS_BIND|MS_REMOUNT|flags, which must restate the locked
 flags of the source (see options.locked_flags). Propagation options are
 separate calls after the mount.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -13,8 +13,6 @@ The optional fields carry the propagation state (mount_namespaces(7)):
 none of them means private. Paths escape space, tab, newline and backslash
 as octal (\\040).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import re

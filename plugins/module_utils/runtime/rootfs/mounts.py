@@ -19,8 +19,6 @@ does. Not for proc and sysfs, whose files the policy labels itself (genfscon)
 and which runc mounts unlabelled, nor for bind mounts, where mount(2)
 ignores the data.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -23,8 +23,6 @@ nosuid/nodev/noexec/atime flags of mounts inherited from a more privileged
 namespace are locked, and a MS_BIND|MS_REMOUNT that would clear them fails
 with EPERM; so a remount restates them.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

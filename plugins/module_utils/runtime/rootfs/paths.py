@@ -17,8 +17,6 @@
 Every function takes the root to work in ("/" after pivot_root) so the
 logic can be tested in a temporary tree with fake syscalls.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

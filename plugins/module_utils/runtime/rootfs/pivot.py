@@ -14,8 +14,6 @@ The old root is made MS_SLAVE|MS_REC first: if any of its mounts is still
 shared with the host, detaching it would otherwise propagate the umount to
 the host (mount_namespaces(7)).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -24,8 +24,6 @@ Two resolvers:
   to create missing components. Magic links such as /proc/self/root are read
   as plain symlinks, so their target is also taken inside the root.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import collections
 import contextlib

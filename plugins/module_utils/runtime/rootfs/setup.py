@@ -19,8 +19,6 @@ host's (shared propagation). So:
 No module is imported lazily: after pivot_root the host's Python library
 is out of reach.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -18,8 +18,6 @@ absent object or an absent set means an empty set. The kernel may know fewer
 capabilities than this table (/proc/sys/kernel/cap_last_cap); like runc we drop
 those with a warning instead of failing, so one config works on old kernels.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 

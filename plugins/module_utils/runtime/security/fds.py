@@ -15,8 +15,6 @@ CLOSE_RANGE_CLOEXEC (5.11) marks them close-on-exec instead, which keeps them
 usable by the init until its execve. Older kernels: the fds are listed from
 /proc/self/fd, or, without /proc, every number up to the fd limit is tried.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import fcntl

@@ -17,8 +17,6 @@ keeps permitted (effective is still cleared). So the order is fixed:
 6. ambient set: clear it, then raise each configured capability (prctl(2):
    only a capability that is permitted and inheritable can be raised).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 

@@ -19,8 +19,6 @@ linux.mountLabel is the SELinux context of the file systems the runtime
 mounts for the container: rootfs/ adds it to their mount(2) data as the
 context="<label>" mount option (rootfs/options.format_mount_label).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -9,8 +9,6 @@ additional flags of which the spec supports none yet. personality(2) is
 called right before execve(2) (and before seccomp, which may forbid it);
 the domain survives execve(2) and is inherited by children.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import UnsupportedError
 from ..syscalls import consts as C

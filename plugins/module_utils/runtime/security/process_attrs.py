@@ -10,8 +10,6 @@
 * oom_score_adj (proc(5) /proc/PID/oom_score_adj): -1000..1000 bias for the
   OOM killer, inherited by children. config.md ``process.oomScoreAdj``.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

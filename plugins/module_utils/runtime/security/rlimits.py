@@ -12,8 +12,6 @@ before apply_identity, while it still has CAP_SYS_RESOURCE.
 config.md: ``type`` is the RLIMIT_* name, ``soft``/``hard`` are uint64, and a
 duplicated type is an error the runtime must report.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 

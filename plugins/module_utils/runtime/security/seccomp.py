@@ -26,8 +26,6 @@ Only containers with ``linux.seccomp`` load this file (and ctypes with it).
 A host without libseccomp fails with UnsupportedError when a config asks for
 seccomp: never an unfiltered container.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import ctypes
 import errno

@@ -15,8 +15,6 @@ as in runc: with noNewPrivileges the filter is loaded right before execve(2),
 so that few of our own syscalls run under it; without, it is loaded before
 apply_identity drops the capabilities (``load_before_identity``).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

@@ -12,8 +12,6 @@ Only parameters that belong to a namespace the container owns may be set: the
 rest are global and writing them would change the host. The init writes them
 after mounting the container's /proc, so /proc/sys reflects its namespaces.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import os

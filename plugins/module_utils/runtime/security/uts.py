@@ -10,8 +10,6 @@ the caller, which knows the namespaces). sethostname(2) and setdomainname(2)
 accept at most 64 bytes (HOST_NAME_MAX) and need CAP_SYS_ADMIN in the UTS
 namespace's owning user namespace.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

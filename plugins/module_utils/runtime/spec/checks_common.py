@@ -16,8 +16,6 @@ objects with known members, maps) so each area's checks stay declarative.
 ``null`` is never accepted for a typed member: it is an error, not "absent",
 so later code can rely on ``config.get(key)`` returning a checked value.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 
 from ..errors import SpecError

@@ -9,8 +9,6 @@ sysctl a private network namespace, uid/gid mappings a user namespace, clock
 offsets a new time namespace. These cross-field rules live here, next to the
 shape checks of namespaces, id mappings, devices, sysctl and the rest.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .checks_common import (
     absolute_path, boolean, check_object, child, choice, entry, fail, file_name,

@@ -8,8 +8,6 @@ order; ``hooks`` are host programs the runtime runs at fixed points of the
 lifecycle (config.md "POSIX-platform Hooks"); ``annotations`` are free-form
 string metadata that the runtime only stores and reports.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .checks_common import (
     absolute_path, child, env_list, fail, id_mapping_list, int_range, INT64_MAX,

@@ -10,8 +10,6 @@ capability sets (capabilities(7)), rlimits (setrlimit(2)), no_new_privs
 (sched_setattr(2)). ``validate_process`` is also used for the process.json of
 ``exec``, which has the same schema (runtime.md "exec").
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .checks_common import (
     absolute_path, boolean, child, choice, check_object, cpu_list, env_list, fail,

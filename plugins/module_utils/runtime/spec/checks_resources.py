@@ -9,8 +9,6 @@ plus ``unified``, raw cgroup v2 files. Values end up written to cgroup files,
 so besides their types the checks enforce the ranges the kernel accepts.
 ``validate_resources`` is also meant for ``update``, which takes the same object.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import re
 

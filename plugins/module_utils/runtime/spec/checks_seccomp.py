@@ -8,8 +8,6 @@ whether a call is allowed, fails with an errno, kills the caller, or is
 forwarded to a supervisor (SCMP_ACT_NOTIFY, seccomp_unotify(2)). Names follow
 libseccomp's seccomp.h, as config-linux.md "Seccomp" requires.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from .checks_common import (
     absolute_path, check_object, child, choice, fail, int_range, item, list_of,

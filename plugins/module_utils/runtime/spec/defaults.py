@@ -10,8 +10,6 @@ kernel file systems of config-linux.md "Default Filesystems", every device
 denied in the cgroup, and the /proc and /sys files that leak host information
 or allow host changes masked or made read-only.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..version import OCI_VERSION
 

@@ -9,8 +9,6 @@ unless absolute. The bundle path is resolved once with realpath so that the
 state file, hooks (which get it in the state) and the mount code all see the
 same directory, whatever symlinks or relative paths the caller used.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import json
 import os

@@ -9,8 +9,6 @@ these tables, and the rooms that talk to the kernel (security, process)
 translate them with the same tables, so a name accepted here is a name the
 runtime can apply.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..syscalls.consts import NAMESPACES as _NAMESPACES
 

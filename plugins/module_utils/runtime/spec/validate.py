@@ -13,8 +13,6 @@ does not define are ignored (config.md: runtimes MUST ignore unknown ones).
 Later checks may rely on earlier ones: namespaces are checked before the
 rules that depend on them (hostname, sysctl, id mappings, time offsets).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import re
 

@@ -10,8 +10,6 @@ its argv (args[0] is argv0, execv(3) semantics) and exactly ``env`` as its
 environment; the container state JSON is written to its stdin; it fails if it
 exits non-zero or outlives ``timeout`` seconds (then it is killed).
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 

@@ -9,8 +9,6 @@ container exits. The C scanner and encoder in ``_json`` are what json uses
 anyway; calling them directly skips those imports. Output is compact (the C
 encoder has no indentation). Falls back to json where ``_json`` is missing.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 try:
     import _json

@@ -14,8 +14,6 @@ Standard library only: this file is also run from the monitor's copy.
 * A pid alone does not identify a process: pids are reused. The start time in
   /proc/PID/stat (field 22, clock ticks since boot) does, together with the pid.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import errno
 import fcntl

@@ -2,8 +2,6 @@
 # Copyright: opencontainer.runtime contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Kernel constants (values from the uapi headers, x86_64 and arm64 agree)."""
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 # mount(2) flags, <linux/mount.h>
 MS_RDONLY = 0x1

@@ -6,8 +6,6 @@
 Every call is appended to ``calls`` as ``(name, args...)``. ``fail`` maps a
 call name to an errno to raise for that call, to test error paths.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 from ..errors import SyscallError
 

@@ -7,8 +7,6 @@ Rooms take a ``syscalls`` argument (default: :func:`real`) so that mount,
 namespace and capability logic can be unit-tested with
 :class:`.fake.FakeSyscalls`, which records calls instead of making them.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 _REAL = None
 

@@ -23,8 +23,6 @@ made of, all part of _ctypes since Python 2.5:
 security/seccomp.py and cgroups/devices_bpf.py, loaded only for containers
 that use them, keep using ctypes for their structures.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import _ctypes
 # Re-exported: errno as saved right after each call; the address of a

@@ -8,8 +8,6 @@ per architecture; only the calls that glibc lacks a wrapper for are made by
 number (pivot_root, openat2, close_range, pidfd_*, bpf). The calls go through
 libc.py (_ctypes without ctypes' Python layer): every command loads this file.
 """
-from __future__ import absolute_import, division, print_function
-__metaclass__ = type
 
 import os
 import sys
