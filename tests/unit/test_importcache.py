@@ -198,3 +198,14 @@ def test_the_cache_is_read_through_a_high_close_on_exec_fd_and_a_closed_one_is_a
     assert out["cloexec"] is True
     assert out["other"] == 1 and out["loader"] == "ModuleCache"
     assert out["error"].startswith("pkgx.sub: cannot read the module cache: Bad file descriptor")
+
+
+def test_a_low_fd_limit_keeps_the_cache_on_its_low_fd(package):
+    import resource
+    run_scenario(package)  # builds the cache
+    code = SCENARIO % {"module_utils": MODULE_UTILS, "root": str(package)}
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    out = subprocess.check_output(
+        [sys.executable, "-I", "-S", "-c", code],
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard)))
+    assert json.loads(out.decode())["loaders"]["pkgx.sub.leaf"] == "ModuleCache"

@@ -186,6 +186,8 @@ def _read(package, package_dir):
     cache = None
     try:
         cache = _read_index(package, package_dir, fd)
+    except OSError:
+        pass  # unreadable: the normal import path, as without a cache
     finally:
         if cache is None:
             os.close(fd)
@@ -209,6 +211,10 @@ def _read_index(package, package_dir, fd):
     if not isinstance(index, dict) or sum(entry[3] for entry in index.values()) != st.st_size - code_start:
         return None  # truncated or not ours
     import fcntl
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
-    os.close(fd)
+    try:
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
+    except OSError:
+        high = fd  # RLIMIT_NOFILE at or below HIGH_FD: keep the low fd, still close-on-exec
+    else:
+        os.close(fd)
     return ModuleCache(package, package_dir, index, high, code_start)
