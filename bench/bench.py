@@ -228,11 +228,13 @@ def bare_exec(runtime, container_id):
     The least any exec in Python does (see that file): its median against
     runc's and crun's exec is printed with the floors.
     """
+    command = [floor_python(), "-I", "-S", BARE_EXEC, os.path.join(runtime.root, container_id, "state.json"), "true"]
     began = time.perf_counter()
-    subprocess.check_call([floor_python(), "-I", "-S", BARE_EXEC,
-                           os.path.join(runtime.root, container_id, "state.json"), "true"],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - began
+    status = subprocess.call(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - began
+    if status != 0:
+        raise BenchError("%s exited %d" % (" ".join(command), status))
+    return elapsed
 
 
 def floor_python():

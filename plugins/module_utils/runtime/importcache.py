@@ -173,11 +173,6 @@ def install(package, package_dir):
     return cache
 
 
-# The cache file's fd is kept open, moved at least this high: the fds below
-# are the caller's (an exec's --preserve-fds range may have holes).
-HIGH_FD = 256
-
-
 def _read(package, package_dir):
     try:
         fd = os.open(cache_path(package_dir), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
@@ -210,11 +205,7 @@ def _read_index(package, package_dir, fd):
     code_start = start + size
     if not isinstance(index, dict) or sum(entry[3] for entry in index.values()) != st.st_size - code_start:
         return None  # truncated or not ours
-    import fcntl
-    try:
-        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
-    except OSError:
-        high = fd  # RLIMIT_NOFILE at or below HIGH_FD: keep the low fd, still close-on-exec
-    else:
-        os.close(fd)
-    return ModuleCache(package, package_dir, index, high, code_start)
+    # The fd stays open for pread(2). Its number does not matter: it is
+    # close-on-exec, so no exec'd process (the container's included) gets it,
+    # even when it sits in a hole of an exec's --preserve-fds range.
+    return ModuleCache(package, package_dir, index, fd, code_start)
