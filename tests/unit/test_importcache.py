@@ -212,3 +212,153 @@ def test_the_cache_works_under_a_low_fd_limit(package):
         [sys.executable, "-I", "-S", "-c", code],
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard)))
     assert json.loads(out.decode())["loaders"]["pkgx.sub.leaf"] == "ModuleCache"
+
+
+# -- dependencies loaded without importlib ------------------------------------
+
+EARLY_PACKAGE = {
+    "pkgy/__init__.py": "ORDER = []\n",
+    "pkgy/sub/__init__.py": "from .. import ORDER\nORDER.append(__name__)\n",
+    "pkgy/sub/leaf.py": "from .. import ORDER\nORDER.append(__name__)\n",
+    "pkgy/deep/__init__.py": "from pkgy import ORDER\nORDER.append(__name__)\n",
+    "pkgy/deep/inner.py": "import pkgy\npkgy.ORDER.append(__name__)\n",
+    "pkgy/other.py": "from . import ORDER, helper\nORDER.append(__name__)\nVALUE = 'other'\n",
+    "pkgy/helper.py": "from . import ORDER\nORDER.append(__name__)\n",  # only other.py imports it
+    "pkgy/lazy.py": "from . import ORDER\nORDER.append(__name__)\n",
+    # the module the scenario imports: every kind of top-level import
+    "pkgy/uses.py": (
+        "import os\n"
+        "from . import ORDER\n"
+        "from .sub import leaf\n"
+        "import pkgy.deep.inner\n"
+        "from .other import VALUE\n"
+        "if os.environ.get('NEVER_SET'):\n"
+        "    from . import lazy\n"
+        "def later():\n"
+        "    from . import lazy\n"
+        "    return lazy\n"
+        "ORDER.append(__name__)\n"),
+    # a cycle: each imports the other at its top level
+    "pkgy/ping.py": "from . import ORDER, pong\nORDER.append(__name__)\n",
+    "pkgy/pong.py": "from . import ORDER, ping\nORDER.append(__name__)\n",
+}
+
+EARLY_SCENARIO = """
+import json, os, sys
+sys.path.insert(0, %(module_utils)r)
+sys.path.insert(0, %(root)r)
+from runtime import importcache
+cache = importcache.install("pkgy", os.path.join(%(root)r, "pkgy"))
+asked = []
+find_spec = cache.find_spec
+def recording_find_spec(name, path=None, target=None):
+    spec = find_spec(name, path, target)
+    if spec is not None:
+        asked.append(name)
+    return spec
+cache.find_spec = recording_find_spec
+import pkgy
+error = None
+try:
+    import %(target)s
+except Exception as e:
+    error = "%%s: %%s" %% (type(e).__name__, e)
+modules = {name: mod for name, mod in sys.modules.items() if name.startswith("pkgy")}
+out = {"order": pkgy.ORDER, "asked": asked, "error": error,
+       "loaders": {name: type(mod.__loader__).__name__ for name, mod in modules.items()},
+       "specs": {name: type(mod.__spec__.loader).__name__ for name, mod in modules.items()},
+       "files": {name: mod.__file__ for name, mod in modules.items()},
+       "paths": {name: list(mod.__path__) for name, mod in modules.items() if hasattr(mod, "__path__")},
+       "parents_hold_children": all(getattr(sys.modules[name.rpartition(".")[0]], name.rpartition(".")[2]) is mod
+                                    for name, mod in modules.items() if "." in name),
+       "initializing": [name for name, mod in modules.items() if getattr(mod.__spec__, "_initializing", False)]}
+cache.refresh()
+print(json.dumps(out))
+"""
+
+
+def run_early(root, target="pkgy.uses"):
+    code = EARLY_SCENARIO % {"module_utils": MODULE_UTILS, "root": str(root), "target": target}
+    return json.loads(subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode())
+
+
+@pytest.fixture
+def early_package(tmp_path):
+    write_package(str(tmp_path), EARLY_PACKAGE)
+    return tmp_path
+
+
+def test_top_level_imports_are_loaded_early_in_the_order_imports_would_load_them(early_package):
+    normal = run_early(early_package)  # no cache yet: importlib and the pyc files
+    assert set(normal["loaders"].values()) == {"SourceFileLoader"}
+    cached = run_early(early_package)
+    assert cached["error"] is None
+    # The same module bodies ran in the same order...
+    assert cached["order"] == normal["order"] == [
+        "pkgy.sub", "pkgy.sub.leaf", "pkgy.deep", "pkgy.deep.inner", "pkgy.helper", "pkgy.other", "pkgy.uses"]
+    # ...but importlib found only the modules imported by name: the
+    # dependencies of pkgy.uses, and theirs, were loaded before its body ran. The imports
+    # in an if and in a function were left alone.
+    assert cached["asked"] == ["pkgy", "pkgy.uses"]
+    assert "pkgy.lazy" not in cached["loaders"]
+    # Each module as importlib would have left it.
+    assert set(cached["loaders"].values()) == set(cached["specs"].values()) == {"ModuleCache"}
+    assert cached["files"] == normal["files"]
+    assert cached["paths"] == normal["paths"]
+    assert cached["parents_hold_children"] is True
+    assert cached["initializing"] == []
+
+
+def test_a_stale_dependency_is_imported_normally(early_package):
+    run_early(early_package)
+    other = os.path.join(str(early_package), "pkgy", "other.py")
+    with open(other, "a") as f:
+        f.write("VALUE = 'changed'\n")
+    later = time.time() + 5
+    os.utime(other, (later, later))
+    result = run_early(early_package)
+    assert result["error"] is None
+    assert result["order"][-2:] == ["pkgy.other", "pkgy.uses"]
+    assert result["loaders"]["pkgy.other"] == "SourceFileLoader"
+    assert result["loaders"]["pkgy.sub.leaf"] == "ModuleCache"
+
+
+def test_a_failing_dependency_fails_the_import_and_is_not_left_half_loaded(early_package):
+    run_early(early_package)
+    other = os.path.join(str(early_package), "pkgy", "other.py")
+    write_package(str(early_package), {"pkgy/other.py": "raise ValueError('broken on purpose')\n"})
+    later = time.time() + 5
+    os.utime(other, (later, later))
+    run_early(early_package)  # rebuilds the cache with the broken module
+    result = run_early(early_package)
+    assert result["error"] == "ValueError: broken on purpose"
+    assert "pkgy.other" not in result["loaders"]
+    assert "pkgy.uses" not in result["loaders"]
+    assert result["initializing"] == []
+
+
+def test_an_import_cycle_loads_as_without_the_cache(early_package):
+    normal = run_early(early_package, "pkgy.ping")
+    cached = run_early(early_package, "pkgy.ping")
+    assert normal["error"] is None and cached["error"] is None
+    assert cached["order"] == normal["order"] == ["pkgy.pong", "pkgy.ping"]
+    assert cached["loaders"]["pkgy.pong"] == "ModuleCache"
+
+
+def test_top_level_imports_resolves_relative_and_absolute_names():
+    import ast
+    modules = {"top", "top.a", "top.a.b", "top.a.c", "top.d", "top.d.e"}
+    source = (
+        "import os, top.d.e\n"
+        "from . import c, missing\n"
+        "from ..d import e as renamed\n"
+        "from .c import something\n"
+        "from top import a\n"
+        "try:\n    from . import b\nexcept ImportError:\n    pass\n"
+        "def f():\n    from ..d import e\n")
+    found = importcache.top_level_imports(ast.parse(source), "top.a.b", False, modules)
+    # its package first, then each import as the import system walks it
+    assert found.split() == ["top", "top.a", "top.d", "top.d.e", "top.a.c"]
+    package = importcache.top_level_imports(ast.parse("from . import b\nfrom .. import d\n"),
+                                            "top.a", True, modules)
+    assert package.split() == ["top", "top.a.b", "top.d"]
