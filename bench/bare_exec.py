@@ -6,17 +6,18 @@
     python3 -I -S bench/bare_exec.py STATE_JSON PROGRAM [ARG...]
 
 Given the state.json of one of our running containers, it does only the steps
-no exec can skip, with what a Python exec cannot avoid loading (os, _ctypes for
-setns(2), _json for the state): read the state, open the init's namespaces,
-enter its pid namespace for one fork(2), and in the child join its cgroups,
-enter its other namespaces and execve(2) PROGRAM; the parent waits and exits
-with the child's status. No lock, no validation, no capabilities, rlimits,
+no exec can skip, with what a Python exec cannot avoid loading (posix, the C
+module behind os, as the runtime's exec uses it; _ctypes for setns(2); _json
+for the state): read the state, open the init's namespaces, enter its pid
+namespace for one fork(2), and in the child join its cgroups, enter its other
+namespaces and execve(2) PROGRAM; the parent waits and exits with the
+child's status. No lock, no validation, no capabilities, rlimits,
 user or no_new_privs, no error reporting, no fd hygiene: everything the real
 exec (lifecycle/exec.py, process/execproc.py) does on top is left out, so
 its time bounds from below what any runtime in Python can reach on this host.
 bench.py times it beside runc's and crun's exec.
 """
-import os
+import posix as os  # what the runtime's exec uses too (runtime/pathlite.py)
 import _ctypes
 import _json
 import sys
@@ -76,14 +77,14 @@ def main(argv):
     child = os.fork()
     if child == 0:
         for directory in (state.get("cgroup") or {}).get("paths", {}).values():
-            fd = os.open(os.path.join(directory, "cgroup.procs"), os.O_WRONLY)
+            fd = os.open(directory + "/cgroup.procs", os.O_WRONLY)
             os.write(fd, b"0")
             os.close(fd)
         for name, flag in _JOIN:
             if name in fds:
                 _setns_or_die(fds[name], flag)
         os.chdir("/")
-        os.execve(os.path.join("/bin", argv[2]), argv[2:], {"PATH": "/bin"})
+        os.execve("/bin/" + argv[2], argv[2:], {"PATH": "/bin"})
     dummy, status = os.waitpid(child, 0)
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 

@@ -74,7 +74,7 @@ def test_write_killed_midway_keeps_old_state(root, tmp_path):
     cdir = root.new_container_dir("k")
     root.save({"id": "k", "status": "created"})
     code = ("import os, sys; sys.path.insert(0, %r); from runtime.standalone import stateio;"
-            "stateio.os.rename = lambda *a: os._exit(9);"
+            "stateio.posix.rename = lambda *a: os._exit(9);"
             "stateio.write_json(%r, {'id': 'k', 'status': 'running'})"
             % (os.path.join(os.path.dirname(__file__), "..", "..", "plugins", "module_utils"), cdir))
     assert subprocess.call([sys.executable, "-c", code]) == 9

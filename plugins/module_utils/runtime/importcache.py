@@ -36,7 +36,7 @@ AnsiballZ payload, and tests import it the normal way.
 """
 
 import marshal
-import os
+import posix  # os without os.py, whose imports cost every command ~2 ms (pathlite.py)
 import sys
 
 try:
@@ -58,7 +58,7 @@ FORMAT = b"oci-runtime-modules-2\n"
 
 def cache_path(package_dir):
     tag = sys.implementation.cache_tag or "python"
-    return os.path.join(package_dir, "__pycache__", "modules.%s.bin" % tag)
+    return "%s/__pycache__/modules.%s.bin" % (package_dir, tag)
 
 
 class ModuleCache(object):
@@ -87,9 +87,9 @@ class ModuleCache(object):
     def _fresh_spec(self, name, entry):
         """The spec of module ``name`` if its source is still what the cache holds, else None."""
         is_package, relative, dummy, dummy, mtime_ns, size, dummy = entry
-        origin = os.path.join(self.package_dir, relative)
+        origin = "%s/%s" % (self.package_dir, relative)
         try:
-            st = os.stat(origin)
+            st = posix.stat(origin)
         except OSError:
             return None  # gone: the normal import path reports it
         if st.st_mtime_ns != mtime_ns or st.st_size != size:
@@ -98,7 +98,7 @@ class ModuleCache(object):
         spec = ModuleSpec(name, self, origin=origin, is_package=is_package)
         spec.has_location = True  # sets __file__, for tracebacks and the monitor's script path
         if is_package:
-            spec.submodule_search_locations = [os.path.dirname(origin)]
+            spec.submodule_search_locations = [origin[:origin.rfind("/")]]
         return spec
 
     def create_module(self, spec):
@@ -169,7 +169,7 @@ class ModuleCache(object):
         # A process that closed its inherited fds (the exec child, the init)
         # imports nothing after that by design: its code is all loaded.
         try:
-            code = os.pread(self.fd, length, self.code_start + offset)
+            code = posix.pread(self.fd, length, self.code_start + offset)
         except OSError as exc:
             raise ImportError("%s: cannot read the module cache: %s" % (module.__name__, exc.strerror))
         if len(code) != length:
@@ -178,6 +178,7 @@ class ModuleCache(object):
 
     # -- the file -------------------------------------------------------------
     def _is_module(self, name):
+        import os  # not on the way of an import the cache serves, like the rest of the writing side
         parts = name.split(".")[1:]
         base = os.path.join(self.package_dir, *parts)
         return os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py"))
@@ -186,6 +187,7 @@ class ModuleCache(object):
         """Rewrite the cache file if a module was missing or stale; best effort."""
         if not self.stale or ModuleSpec is None:
             return
+        import os
         target = cache_path(self.package_dir)
         directory = os.path.dirname(target)
         temp = None
@@ -216,6 +218,7 @@ class ModuleCache(object):
 def build(package, package_dir):
     """The cache file's bytes for every .py file below ``package_dir``."""
     import ast  # only here, once per source change
+    import os
     found = {}  # module name -> (is package, path)
     for directory, subdirs, files in os.walk(package_dir):
         subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
@@ -289,7 +292,7 @@ def install(package, package_dir):
 
 def _read(package, package_dir):
     try:
-        fd = os.open(cache_path(package_dir), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = posix.open(cache_path(package_dir), posix.O_RDONLY | posix.O_CLOEXEC | posix.O_NOFOLLOW)
     except OSError:
         return None
     cache = None
@@ -299,21 +302,21 @@ def _read(package, package_dir):
         pass  # unreadable: the normal import path, as without a cache
     finally:
         if cache is None:
-            os.close(fd)
+            posix.close(fd)
     return cache
 
 
 def _read_index(package, package_dir, fd):
-    st = os.fstat(fd)
-    if st.st_uid not in (0, os.geteuid()) or st.st_mode & 0o022:
+    st = posix.fstat(fd)
+    if st.st_uid not in (0, posix.geteuid()) or st.st_mode & 0o022:
         return None  # someone else could have put code here
     start = len(FORMAT) + len(MAGIC_NUMBER) + 4
-    head = os.pread(fd, start, 0)
+    head = posix.pread(fd, start, 0)
     if head[:len(FORMAT)] != FORMAT or head[len(FORMAT):start - 4] != MAGIC_NUMBER:
         return None
     size = int.from_bytes(head[start - 4:start], "little")
     try:
-        index = marshal.loads(os.pread(fd, size, start))
+        index = marshal.loads(posix.pread(fd, size, start))
     except (EOFError, ValueError, TypeError):
         return None
     code_start = start + size

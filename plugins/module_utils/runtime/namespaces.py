@@ -15,8 +15,9 @@ owns the others (process/userns.py).
 """
 
 import fcntl
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 
+from . import pathlite
 from .errors import RuntimeFailure, UnsupportedError
 from .syscalls import consts as C
 from .syscalls.host import real
@@ -36,7 +37,7 @@ def wants(config, ns_type):
 
 def open_namespace(path, ns_type):
     try:
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return posix.open(path, posix.O_RDONLY | posix.O_CLOEXEC)
     except OSError as e:
         raise RuntimeFailure("linux.namespaces: cannot open %s namespace %s: %s" % (ns_type, path, e.strerror))
 
@@ -57,7 +58,7 @@ def enter(config, skip=("pid", "user", "time"), syscalls=None):
             except RuntimeFailure as e:
                 raise RuntimeFailure("linux.namespaces: joining %s namespace %s: %s" % (ns_type, ns["path"], e))
             finally:
-                os.close(fd)
+                posix.close(fd)
         else:
             new_flags |= flag
     if new_flags:
@@ -130,18 +131,18 @@ def _enter_for_children(config, ns_type, syscalls):
         return None
     sc = syscalls or real()
     flag, proc_name = C.NAMESPACES[ns_type]
-    own = os.open("/proc/self/ns/" + proc_name, os.O_RDONLY | os.O_CLOEXEC)
+    own = posix.open("/proc/self/ns/" + proc_name, posix.O_RDONLY | posix.O_CLOEXEC)
     try:
         if path:
             fd = open_namespace(path, ns_type)
             try:
                 sc.setns(fd, flag)
             finally:
-                os.close(fd)
+                posix.close(fd)
         else:
             sc.unshare(flag)
     except BaseException:
-        os.close(own)
+        posix.close(own)
         raise
     return own
 
@@ -152,7 +153,7 @@ def _leave(own_fd, flag, syscalls):
     try:
         (syscalls or real()).setns(own_fd, flag)
     finally:
-        os.close(own_fd)
+        posix.close(own_fd)
 
 
 def id_map_text(mappings):
@@ -175,11 +176,11 @@ def write_id_maps(pid, config, proc_root="/proc"):
     for name, key in (("uid_map", "uidMappings"), ("gid_map", "gidMappings")):
         text = id_map_text(linux.get(key))
         try:
-            fd = os.open(base + name, os.O_WRONLY | os.O_CLOEXEC)
+            fd = posix.open(base + name, posix.O_WRONLY | posix.O_CLOEXEC)
             try:
-                os.write(fd, text.encode("ascii"))
+                posix.write(fd, text.encode("ascii"))
             finally:
-                os.close(fd)
+                posix.close(fd)
         except OSError as e:
             raise RuntimeFailure("linux.%s: writing %s of the container's init failed: %s (%s)"
                                  % (key, name, e.strerror, text.strip().replace("\n", "; ")))
@@ -208,7 +209,7 @@ def loopback_up():
 def check_supported(config):
     """Namespaces this runtime cannot give yet fail before anything is created."""
     for index, ns in enumerate(namespace_list(config)):
-        if ns.get("type") == "time" and not os.path.exists("/proc/self/ns/time"):
+        if ns.get("type") == "time" and not pathlite.exists("/proc/self/ns/time"):
             raise UnsupportedError("linux.namespaces[%d]: this kernel has no time namespaces (Linux 5.6+)" % index)
-        if ns.get("path") and not os.path.exists(ns["path"]):
+        if ns.get("path") and not pathlite.exists(ns["path"]):
             raise UnsupportedError("linux.namespaces[%d].path: %s does not exist" % (index, ns["path"]))

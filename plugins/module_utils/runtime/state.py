@@ -16,9 +16,10 @@ them.
 """
 
 import errno
-import os
-import stat
+import posix  # os without os.py: runtime/pathlite.py says why
+import _stat as stat  # the C module stat.py re-exports: one import less per command
 
+from . import pathlite
 from .errors import ContainerExists, ContainerNotFound, StateError
 from .ids import validate_id
 from .standalone import stateio
@@ -34,13 +35,14 @@ class StateRoot(object):
     """A state root directory holding one sub-directory per container."""
 
     def __init__(self, path=None):
-        self.path = os.path.abspath(path or DEFAULT_STATE_ROOT)
+        self.path = pathlite.abspath(path or DEFAULT_STATE_ROOT)
 
     # -- the root itself ----------------------------------------------------
     def ensure(self):
         """Create the root (mode 0700) if needed and check it is safe to use."""
+        from os import makedirs  # only create and the network store get here: they load os anyway
         try:
-            os.makedirs(self.path, 0o700)
+            makedirs(self.path, 0o700)
         except OSError as e:
             if e.errno != errno.EEXIST:
                 raise StateError("cannot create state root %s: %s" % (self.path, e.strerror))
@@ -49,42 +51,42 @@ class StateRoot(object):
 
     def check(self):
         try:
-            st = os.lstat(self.path)
+            st = posix.lstat(self.path)
         except OSError as e:
             raise StateError("state root %s: %s" % (self.path, e.strerror))
         if stat.S_ISLNK(st.st_mode):
             raise StateError("state root %s is a symlink; refusing to use it" % self.path)
         if not stat.S_ISDIR(st.st_mode):
             raise StateError("state root %s is not a directory" % self.path)
-        if st.st_uid != os.geteuid():
+        if st.st_uid != posix.geteuid():
             raise StateError("state root %s is owned by uid %d, not by uid %d; refusing to use it"
-                             % (self.path, st.st_uid, os.geteuid()))
+                             % (self.path, st.st_uid, posix.geteuid()))
         if stat.S_IMODE(st.st_mode) != 0o700:
-            os.chmod(self.path, 0o700)
+            posix.chmod(self.path, 0o700)
 
     def exists(self):
-        return os.path.isdir(self.path)
+        return pathlite.isdir(self.path)
 
     # -- containers -----------------------------------------------------------
     def container_dir(self, container_id):
-        return os.path.join(self.path, validate_id(container_id))
+        return pathlite.join(self.path, validate_id(container_id))
 
     def ids(self):
         """Ids of the containers in this root (directories with a state.json)."""
         try:
-            names = os.listdir(self.path)
+            names = posix.listdir(self.path)
         except OSError as e:
             if e.errno == errno.ENOENT:
                 return []
             raise StateError("cannot list state root %s: %s" % (self.path, e.strerror))
         return sorted(n for n in names if not n.startswith(".")
-                      and os.path.isfile(os.path.join(self.path, n, stateio.STATE_FILE)))
+                      and pathlite.isfile(pathlite.join(self.path, n, stateio.STATE_FILE)))
 
     def new_container_dir(self, container_id):
         """mkdir the container's directory; mkdir(2) is atomic, so two creates of one id can't both win."""
         path = self.container_dir(container_id)
         try:
-            os.mkdir(path, 0o700)
+            posix.mkdir(path, 0o700)
         except OSError as e:
             if e.errno == errno.EEXIST:
                 raise ContainerExists("container %s already exists" % container_id)
@@ -121,7 +123,7 @@ class StateRoot(object):
 def remove_tree(path):
     """rm -rf of a container directory (a few files); shutil would import lzma and bz2."""
     try:
-        entries = list(os.scandir(path))
+        entries = list(posix.scandir(path))
     except OSError:
         return
     for entry in entries:
@@ -129,10 +131,10 @@ def remove_tree(path):
             remove_tree(entry.path)
         else:
             try:
-                os.unlink(entry.path)
+                posix.unlink(entry.path)
             except OSError:
                 pass
     try:
-        os.rmdir(path)
+        posix.rmdir(path)
     except OSError:
         pass

@@ -32,13 +32,14 @@ the meantime, a later no-op write would move it back.
 """
 
 import fcntl
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import sys
 import time
 # _thread, not threading: threading.py costs an exec ~2 ms of imports, and
 # nothing here needs join() (see Warmup.end).
 import _thread
 
+from .. import pathlite
 from .detect import V1_CONTROLLERS, parse_mountinfo
 
 # Between two no-op migrations: well under one grace period (a few ms even
@@ -100,7 +101,7 @@ def begin():
     try:
         _thread.start_new_thread(_pump, (warmup, fd))
     except Exception:  # pylint: disable=broad-except
-        os.close(fd)
+        posix.close(fd)
         warmup.end()  # cannot start a thread (RLIMIT_NPROC...): just no warm-up
         return warmup
     _current.append(warmup)
@@ -111,21 +112,21 @@ def _pump(warmup, fd):
     try:
         deadline = time.monotonic() + MAX_SECONDS
         while not warmup.stopped and time.monotonic() < deadline:
-            os.write(fd, b"0")
+            posix.write(fd, b"0")
             time.sleep(INTERVAL)
     except Exception:  # pylint: disable=broad-except
         pass
     finally:
-        os.close(fd)
+        posix.close(fd)
 
 
 def _open_high(path):
-    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    fd = posix.open(path, posix.O_WRONLY | posix.O_CLOEXEC | posix.O_NOFOLLOW)
     try:
         high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIGH_FD)
     except (OSError, IOError):
         return fd  # RLIMIT_NOFILE below HIGH_FD: keep the low fd
-    os.close(fd)
+    posix.close(fd)
     return high
 
 
@@ -196,7 +197,7 @@ def _procs_file(mount_point, root, path):
         path = path[len(root):] or "/"
     if "/.." in path or path.endswith(" (deleted)"):
         return None
-    return os.path.join(mount_point, path.lstrip("/"), "cgroup.procs")
+    return pathlite.join(mount_point, path.lstrip("/"), "cgroup.procs")
 
 
 def _read(path):

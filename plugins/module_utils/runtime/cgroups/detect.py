@@ -13,8 +13,7 @@ owns the controllers no v1 hierarchy took (see cgroups(7) and
 Documentation/admin-guide/cgroup-v2.rst, "Mounting").
 """
 
-import os
-
+from .. import pathlite
 from ..errors import UnsupportedError
 
 LEGACY = "legacy"
@@ -130,7 +129,7 @@ def _v1_hierarchy(entry):
 
 def _v2_controllers(mount_point, files):
     try:
-        return files.read(os.path.join(mount_point, "cgroup.controllers")).split()
+        return files.read(pathlite.join(mount_point, "cgroup.controllers")).split()
     except (OSError, IOError):
         return []
 
@@ -146,7 +145,7 @@ def detect_hierarchies(mount_root, mountinfo, files):
     ``mountinfo`` is the text of a mountinfo file; ``files`` reads
     cgroup.controllers of a cgroup2 mount.
     """
-    root = os.path.normpath(mount_root)
+    root = pathlite.normpath(mount_root)
     by_mount_point = {}
     for entry in parse_mountinfo(mountinfo):
         if entry.fstype in ("cgroup", "cgroup2"):
@@ -163,7 +162,7 @@ def detect_hierarchies(mount_root, mountinfo, files):
     seen = set()
     for mount_point in sorted(by_mount_point):
         entry = by_mount_point[mount_point]
-        if entry.fstype != "cgroup" or os.path.dirname(mount_point) != root:
+        if entry.fstype != "cgroup" or pathlite.dirname(mount_point) != root:
             continue
         hierarchy = _v1_hierarchy(entry)
         # The same hierarchy may be mounted twice (e.g. "cpu,cpuacct" and a
@@ -175,7 +174,7 @@ def detect_hierarchies(mount_root, mountinfo, files):
     if not v1:
         raise UnsupportedError("no cgroup hierarchy is mounted at %s (neither cgroup2 at %s "
                                "nor cgroup v1 hierarchies below it)" % (root, root))
-    unified_point = os.path.join(root, "unified")
+    unified_point = pathlite.join(root, "unified")
     unified = by_mount_point.get(unified_point)
     if unified is not None and unified.fstype == "cgroup2":
         v1.append(Hierarchy("unified", "cgroup2", unified_point,

@@ -14,8 +14,9 @@ kernel's behaviour in a temporary directory.
 """
 
 import errno
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 
+from .. import pathlite
 from ..errors import CgroupError, UnsupportedError
 
 
@@ -30,34 +31,34 @@ class CgroupFiles(object):
         # No O_CREAT: a missing control file means the kernel lacks the
         # feature, and creating a regular file would hide that. O_TRUNC is
         # ignored by cgroupfs but keeps simulated files honest.
-        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0))
+        fd = posix.open(path, posix.O_WRONLY | posix.O_TRUNC | posix.O_CLOEXEC)
         try:
             data = value.encode() if not isinstance(value, bytes) else value
-            os.write(fd, data)
+            posix.write(fd, data)
         finally:
-            os.close(fd)
+            posix.close(fd)
 
     def exists(self, path):
-        return os.path.exists(path)
+        return pathlite.exists(path)
 
     def isdir(self, path):
-        return os.path.isdir(path)
+        return pathlite.isdir(path)
 
     def mkdir(self, path):
-        os.mkdir(path, 0o755)
+        posix.mkdir(path, 0o755)
 
     def rmdir(self, path):
-        os.rmdir(path)
+        posix.rmdir(path)
 
     def listdir(self, path):
         """Names of the entries (control files and child cgroups) of ``path``."""
-        return sorted(os.listdir(path))
+        return sorted(posix.listdir(path))
 
     def subdirs(self, path):
         """Names of the child cgroups of ``path``."""
-        return sorted(name for name in os.listdir(path)
-                      if os.path.isdir(os.path.join(path, name))
-                      and not os.path.islink(os.path.join(path, name)))
+        return sorted(name for name in posix.listdir(path)
+                      if pathlite.isdir(pathlite.join(path, name))
+                      and not pathlite.islink(pathlite.join(path, name)))
 
 
 def write_control(files, directory, filename, value, field):
@@ -67,7 +68,7 @@ def write_control(files, directory, filename, value, field):
     the config asks: UnsupportedError. Anything else
     (EINVAL, EBUSY, EPERM...) is a CgroupError carrying the file and value.
     """
-    path = os.path.join(directory, filename)
+    path = pathlite.join(directory, filename)
     text = str(value)
     if not files.exists(path):
         raise UnsupportedError("%s: %s does not exist: this kernel's cgroup does not support "
@@ -81,14 +82,14 @@ def write_control(files, directory, filename, value, field):
 def write_error(exc, field, path, text):
     """The error to raise for ``exc`` from writing ``text`` to ``path``."""
     if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
-        return UnsupportedError("%s: writing %s to %s: %s" % (field, text, path, os.strerror(exc.errno)))
+        return UnsupportedError("%s: writing %s to %s: %s" % (field, text, path, posix.strerror(exc.errno)))
     return CgroupError("%s: writing %s to %s: %s"
-                       % (field, text, path, os.strerror(exc.errno) if exc.errno else exc))
+                       % (field, text, path, posix.strerror(exc.errno) if exc.errno else exc))
 
 
 def read_control(files, directory, filename):
     """The stripped content of a control file, or None if it cannot be read."""
     try:
-        return files.read(os.path.join(directory, filename)).strip()
+        return files.read(pathlite.join(directory, filename)).strip()
     except (OSError, IOError):
         return None

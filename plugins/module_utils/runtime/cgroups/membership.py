@@ -10,8 +10,8 @@ neither the manager nor the live-update machinery it inherits (live.py).
 """
 
 import errno
-import os
 
+from .. import pathlite
 from ..errors import CgroupError
 from .files import CgroupFiles, write_error
 
@@ -26,7 +26,7 @@ def join(directories, pid, files=None):
     for directory in directories:
         # Straight to the write, no stat(2) first: exec's child runs this
         # for every hierarchy, and open(2) says ENOENT for a missing cgroup.
-        path = os.path.join(directory, "cgroup.procs")
+        path = pathlite.join(directory, "cgroup.procs")
         try:
             files.write(path, text)
         except (OSError, IOError) as exc:

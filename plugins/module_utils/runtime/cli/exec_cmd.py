@@ -20,7 +20,7 @@ comes back here and the caller's terminal is proxied until the process
 exits (process/terminal.py). Detached without a console socket is refused.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 # _signal, the C module behind signal.py: the same functions and numbers
 # without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
 # of imports on every exec).
@@ -93,7 +93,7 @@ def _exec_with_proxy(root, container_id, process, flags):
     from ..lifecycle.exec import start_exec
     from ..process import terminal
     from .main import _preserve_fds
-    size = terminal.get_size(0) if os.isatty(0) else None
+    size = terminal.get_size(0) if posix.isatty(0) else None
     if size and size[0] and size[1]:
         # The caller's window size from the first instruction on: the master
         # reaches us only once the process runs, too late to resize first.
@@ -119,7 +119,7 @@ def _exec_with_proxy(root, container_id, process, flags):
             with terminal.Proxy(master) as proxy:
                 terminal.proxy_until_exit(proxy, handle.pid)
         finally:
-            os.close(master)
+            posix.close(master)
         return handle.wait()
     finally:
         for sig, handler in previous.items():

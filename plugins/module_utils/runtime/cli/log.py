@@ -8,7 +8,7 @@ also appended to that file, as logrus-style text or as JSON lines
 ({"level", "msg", "time"}), which is what tools like podman parse.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import sys
 import time
 
@@ -36,11 +36,11 @@ class Logger(object):
         else:
             line = 'time="%s" level=%s msg=%s' % (now, level, dumps(msg))
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = posix.open(self.path, posix.O_WRONLY | posix.O_APPEND | posix.O_CREAT | posix.O_CLOEXEC, 0o644)
             try:
-                os.write(fd, (line + "\n").encode("utf-8"))
+                posix.write(fd, (line + "\n").encode("utf-8"))
             finally:
-                os.close(fd)
+                posix.close(fd)
         except OSError:
             pass
 

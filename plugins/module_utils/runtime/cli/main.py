@@ -8,9 +8,10 @@ stderr; `run` in the foreground exits with the container's exit status.
 Each command imports only what it needs: `state` and `list` stay cheap.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import sys
 
+from .. import pathlite
 from ..version import RUNTIME_NAME, RUNTIME_VERSION, OCI_VERSION
 from ..errors import RuntimeFailure
 from .args import UsageError, parse
@@ -97,7 +98,7 @@ def main_and_exit(argv=None, before_exit=None):
         pass
     if before_exit is not None:
         before_exit()
-    os._exit(code or 0)
+    posix._exit(code or 0)
 
 
 def cmd_state(root, flags, positionals, log):
@@ -133,7 +134,7 @@ def cmd_create(root, flags, positionals, log):
     from ..lifecycle.create import create
     from ..process import spawn
     spawn.HAND_OFF_TO_SUBREAPER = True  # conmon reaps the init itself (process/spawn.py)
-    create(root, positionals[0], flags.get("bundle") or os.getcwd(), pid_file=flags.get("pid-file"),
+    create(root, positionals[0], flags.get("bundle") or posix.getcwd(), pid_file=flags.get("pid-file"),
            preserve_fds=_preserve_fds(flags), warn=log.warn, console_socket=flags.get("console-socket") or None)
     return 0
 
@@ -165,22 +166,22 @@ def cmd_delete(root, flags, positionals, log):
 def cmd_run(root, flags, positionals, log):
     _refuse_no_pivot(flags)
     from .run import run
-    return run(root, positionals[0], flags.get("bundle") or os.getcwd(), flags, log,
+    return run(root, positionals[0], flags.get("bundle") or posix.getcwd(), flags, log,
                preserve_fds=_preserve_fds(flags))
 
 
 def cmd_spec(root, flags, positionals, log):
     from ..spec.defaults import default_config
-    bundle = flags.get("bundle") or os.getcwd()
-    path = os.path.join(bundle, "config.json")
-    if os.path.lexists(path):
+    bundle = flags.get("bundle") or posix.getcwd()
+    path = pathlite.join(bundle, "config.json")
+    if pathlite.lexists(path):
         raise RuntimeFailure("%s already exists; remove it first" % path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = posix.open(path, posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL, 0o644)
     except OSError as e:
         raise RuntimeFailure("cannot write %s: %s" % (path, e.strerror))
     import json
-    with os.fdopen(fd, "w") as f:
+    with open(fd, "w") as f:
         json.dump(default_config(), f, indent="\t")
         f.write("\n")
     return 0

@@ -24,7 +24,7 @@ concurrent delete either finds the process in the cgroup or refuses nothing
 half-joined; it is released before the process runs, so execs run in parallel.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 # _signal, the C module behind signal.py: the same functions and numbers
 # without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
 # of imports on every exec).
@@ -32,6 +32,7 @@ import _signal as signal
 import sys
 import time
 
+from .. import pathlite
 from .. import namespaces
 from ..cgroups import attach_warmup
 from ..errors import RuntimeFailure, SpecError, StatusError
@@ -89,7 +90,7 @@ class ExecHandle(object):
     def poll(self):
         """The exit code if the process has exited (and reap it), else None."""
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            pid, status = posix.waitpid(self.pid, posix.WNOHANG)
             if pid:
                 self.returncode = exit_code(status)
         return self.returncode
@@ -101,7 +102,7 @@ class ExecHandle(object):
         if timeout is not None and not _wait_exit(self.pid, timeout) and self.poll() is None:
             raise ExecTimeout("exec process %d still runs after %ss" % (self.pid, timeout))
         if self.returncode is None:
-            dummy, status = os.waitpid(self.pid, 0)
+            dummy, status = posix.waitpid(self.pid, 0)
             self.returncode = exit_code(status)
         return self.returncode
 
@@ -109,15 +110,15 @@ class ExecHandle(object):
         # Not reaped yet, so the pid cannot have been reused: kill(2) hits our process.
         if self.returncode is None:
             try:
-                os.kill(self.pid, sig)
+                posix.kill(self.pid, sig)
             except OSError:
                 pass
 
 
 def exit_code(status):
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+    if posix.WIFSIGNALED(status):
+        return 128 + posix.WTERMSIG(status)
+    return posix.WEXITSTATUS(status)
 
 
 def _wait_exit(pid, timeout):
@@ -142,7 +143,7 @@ def _wait_exit(pid, timeout):
             time.sleep(min(0.01, left))
     finally:
         if pidfd is not None:
-            os.close(pidfd)
+            posix.close(pidfd)
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
@@ -199,7 +200,7 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         if console is not None:
             console.close()  # the exec'd process sent the master on its copy
         for fd in opened:
-            os.close(fd)
+            posix.close(fd)
         lock.release()
 
 
@@ -229,10 +230,10 @@ def _namespaces_to_join(init_pid, opened):
     for name in ("pid",) + execproc.JOIN_ORDER:
         theirs = "/proc/%d/ns/%s" % (init_pid, name)
         try:
-            if os.stat(theirs).st_ino == os.stat("/proc/self/ns/%s" % name).st_ino:
+            if posix.stat(theirs).st_ino == posix.stat("/proc/self/ns/%s" % name).st_ino:
                 continue
         except OSError as e:
-            if name in ("cgroup", "time") and not os.path.exists("/proc/self/ns/" + name):
+            if name in ("cgroup", "time") and not pathlite.exists("/proc/self/ns/" + name):
                 continue  # kernel < 4.6 (cgroup), < 5.6 (time): no such namespaces at all
             raise StatusError("cannot inspect %s namespace of the container's init: %s" % (name, e.strerror))
         fd = namespaces.open_namespace(theirs, name)
@@ -256,7 +257,7 @@ def _fork_child(ctx, pid_ns_fd):
     dumpable = None
     try:
         if pid_ns_fd is not None:
-            own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+            own_pidns = posix.open("/proc/self/ns/pid", posix.O_RDONLY | posix.O_CLOEXEC)
             sc.setns(pid_ns_fd, C.CLONE_NEWPID)
         # Born non-dumpable: the child is visible in the container's pid namespace
         # before it execs, and a dumpable child would let container processes open
@@ -267,7 +268,7 @@ def _fork_child(ctx, pid_ns_fd):
         sys.stdout.flush()
         sys.stderr.flush()
         try:
-            pid = os.fork()
+            pid = posix.fork()
         except OSError as e:
             # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
             raise RuntimeFailure("cannot fork the exec process into the container: %s" % e.strerror)
@@ -299,10 +300,10 @@ def _wait_exec(sock):
 
 def _reap(pid):
     try:
-        os.kill(pid, signal.SIGKILL)
+        posix.kill(pid, signal.SIGKILL)
     except OSError:
         pass
     try:
-        os.waitpid(pid, 0)
+        posix.waitpid(pid, 0)
     except OSError:
         pass

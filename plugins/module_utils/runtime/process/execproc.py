@@ -27,7 +27,7 @@ the parent over the sync socket, whose close-on-exec end makes EOF mean
 """
 
 import fcntl
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 # _signal, the C module behind signal.py: the same functions and numbers
 # without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
 # of imports on every exec).
@@ -90,7 +90,7 @@ def exec_main(ctx, sock):
     try:
         sock = _above_preserved(sock, ctx.preserve_fds)
         if ctx.lock_fd is not None:
-            os.close(ctx.lock_fd)
+            posix.close(ctx.lock_fd)
         _enter_container(ctx)
         program = _prepare(ctx.process)
         _become(ctx, sock, program)
@@ -98,7 +98,7 @@ def exec_main(ctx, sock):
         code = 127 if isinstance(e, OSError) else 1
         sync.report_error(sock, e)
     finally:
-        os._exit(code)
+        posix._exit(code)
 
 
 def _above_preserved(sock, preserve_fds):
@@ -124,13 +124,13 @@ def _enter_container(ctx):
             sc.setns(fd, _FLAGS[name])
         except RuntimeFailure as e:
             raise RuntimeFailure("cannot join the container's %s namespace: %s" % (name, e))
-        os.close(fd)
+        posix.close(fd)
 
 
 def _prepare(process):
     cwd = process.get("cwd") or "/"
     try:
-        os.chdir(cwd)
+        posix.chdir(cwd)
     except OSError as e:
         raise RuntimeFailure("process.cwd: cannot change to %s in the container: %s" % (cwd, e.strerror))
     return find_program(process["args"][0], process.get("env") or [])
@@ -157,7 +157,7 @@ def _become(ctx, sock, program):
     for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     seccomp_filter.load_before_exec(ctx.seccomp, process)
-    os.execve(program, process["args"], environ_dict(process.get("env") or []))
+    posix.execve(program, process["args"], environ_dict(process.get("env") or []))
 
 
 def _set_stdio(stdio, first_free):
@@ -167,5 +167,5 @@ def _set_stdio(stdio, first_free):
         if fd is not None:
             copies.append((target, fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, first_free)))
     for target, copy in copies:
-        os.dup2(copy, target)  # dup2(2) clears close-on-exec on the target
-        os.close(copy)
+        posix.dup2(copy, target)  # dup2(2) clears close-on-exec on the target
+        posix.close(copy)

@@ -9,12 +9,13 @@ init, which pulls in the whole rootfs room: exec runs once per command and
 its start-up time is the interpreter's plus its imports.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 # _signal, the C module behind signal.py: the same functions and numbers
 # without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
 # of imports on every exec).
 import _signal as signal
 
+from .. import pathlite
 from ..errors import RuntimeFailure
 from ..spec.defaults import DEFAULT_PATH  # the lookup path when process.env has no PATH
 
@@ -36,15 +37,15 @@ def find_program(name, env):
         for item in env:
             if item.startswith("PATH="):
                 path = item[5:]
-        candidates = [os.path.join(d or ".", name) for d in path.split(":")]
+        candidates = [pathlite.join(d or ".", name) for d in path.split(":")]
     for candidate in candidates:
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        if pathlite.isfile(candidate) and posix.access(candidate, posix.X_OK):
             return candidate
     # The wording is runc's (execve(2) errors, exec.LookPath): podman and
     # conmon map "no such file or directory" / "executable file not found in"
     # to exit code 127 and "permission denied" to 126, as shells do.
     if "/" in name:
-        if os.path.exists(name):
+        if pathlite.exists(name):
             raise RuntimeFailure("process.args[0]: %s: permission denied (not an executable file in the container)"
                                  % name)
         raise RuntimeFailure("process.args[0]: %s: no such file or directory in the container" % name)

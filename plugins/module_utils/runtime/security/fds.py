@@ -18,7 +18,7 @@ usable by the init until its execve. Older kernels: the fds are listed from
 
 import errno
 import fcntl
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 
 from ..errors import SecurityError, SyscallError
 from ..syscalls import consts as C
@@ -43,7 +43,7 @@ def ranges_to_close(keep):
 def _listed_fds(proc_root):
     """The fds open now, from /proc/self/fd, or None when /proc is unavailable."""
     try:
-        names = os.listdir(proc_root.rstrip("/") + "/self/fd")
+        names = posix.listdir(proc_root.rstrip("/") + "/self/fd")
     except OSError:
         return None
     # The listing's own directory fd is in names but already closed: harmless (EBADF).
@@ -69,11 +69,11 @@ def _one_by_one(keep, cloexec, proc_root):
                 flags = fcntl.fcntl(fd, fcntl.F_GETFD)
                 fcntl.fcntl(fd, fcntl.F_SETFD, flags | fcntl.FD_CLOEXEC)
             else:
-                os.close(fd)
+                posix.close(fd)
         except OSError as exc:
             if exc.errno != errno.EBADF:
                 raise SecurityError("closing inherited fd %d failed: %s"
-                                    % (fd, os.strerror(exc.errno)))
+                                    % (fd, posix.strerror(exc.errno)))
 
 
 def close_inherited_fds(keep=(), cloexec=False, syscalls=None, proc_root="/proc"):

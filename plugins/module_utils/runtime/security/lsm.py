@@ -20,8 +20,7 @@ mounts for the container: rootfs/ adds it to their mount(2) data as the
 context="<label>" mount option (rootfs/options.format_mount_label).
 """
 
-import os
-
+from .. import pathlite
 from ..errors import SecurityError, SpecError, UnsupportedError
 
 APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled"
@@ -39,7 +38,7 @@ def apparmor_enabled(path=APPARMOR_ENABLED):
 
 def selinux_enabled(path=SELINUX_ENFORCE):
     """SELinux is active when selinuxfs is mounted (its enforce file exists)."""
-    return os.path.exists(path)
+    return pathlite.exists(path)
 
 
 def check_supported(config, apparmor=None, selinux=None):

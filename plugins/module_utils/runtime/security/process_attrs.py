@@ -12,7 +12,7 @@
 """
 
 import errno
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 
 from ..errors import SecurityError, SyscallError
 from ..syscalls import consts as C
@@ -30,7 +30,7 @@ def apply_umask(process_cfg):
     if isinstance(mask, bool) or not isinstance(mask, int) or not 0 <= mask <= 0o777:
         raise SecurityError("process.user.umask: must be an integer from 0 to 0o777, got %r"
                             % (mask,))
-    return os.umask(mask)
+    return posix.umask(mask)
 
 
 def set_no_new_privileges(syscalls=None):
@@ -54,15 +54,15 @@ def set_oom_score_adj(value, proc_root="/proc"):
                             % (value,))
     path = proc_root.rstrip("/") + "/self/oom_score_adj"
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+        fd = posix.open(path, posix.O_WRONLY | posix.O_CLOEXEC)
         try:
-            os.write(fd, str(value).encode("ascii"))
+            posix.write(fd, str(value).encode("ascii"))
         finally:
-            os.close(fd)
+            posix.close(fd)
     except OSError as exc:
         hint = ""
         if exc.errno in (errno.EACCES, errno.EPERM):
             # proc(5): lowering the value below its lowest past value needs CAP_SYS_RESOURCE.
             hint = " (lowering oom_score_adj needs CAP_SYS_RESOURCE)"
         raise SecurityError("process.oomScoreAdj: writing %d to %s failed: %s%s"
-                            % (value, path, os.strerror(exc.errno), hint))
+                            % (value, path, posix.strerror(exc.errno), hint))

@@ -17,7 +17,7 @@ apply_identity drops the capabilities (``load_before_identity``).
 """
 
 import errno
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import sys
 
 from ..errors import SecurityError, SyscallError, UnsupportedError
@@ -62,7 +62,7 @@ class CompiledFilter(object):
             elif e.errno == errno.EINVAL and self.flags:
                 hint = " (the kernel may not support the flags in %s.flags)" % PATH
             raise SecurityError("%s: loading the seccomp filter failed: %s%s"
-                                % (PATH, os.strerror(e.errno), hint))
+                                % (PATH, posix.strerror(e.errno), hint))
         if thread:
             raise SecurityError("%s: loading the seccomp filter failed: TSYNC with thread %d" % (PATH, thread))
 

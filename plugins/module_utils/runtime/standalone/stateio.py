@@ -17,7 +17,7 @@ Standard library only: this file is also run from the monitor's copy.
 
 import errno
 import fcntl
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 
 try:  # inside the package
     from . import jsonlite
@@ -51,40 +51,46 @@ def spec_state(state, status=None):
 def read_json(dir_fd_or_path):
     """Load state.json from a container directory (a path or a dir fd)."""
     if isinstance(dir_fd_or_path, int):
-        fd = os.open(STATE_FILE, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd_or_path)
+        fd = posix.open(STATE_FILE, posix.O_RDONLY | posix.O_CLOEXEC, dir_fd=dir_fd_or_path)
     else:
-        fd = os.open(os.path.join(dir_fd_or_path, STATE_FILE), os.O_RDONLY | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as f:
+        fd = posix.open(_in_directory(dir_fd_or_path, STATE_FILE), posix.O_RDONLY | posix.O_CLOEXEC)
+    with open(fd, "rb") as f:
         return jsonlite.loads(f.read().decode("utf-8"))
 
 
 def write_json(dir_path, data, name=STATE_FILE, mode=0o600):
     """Atomically replace ``dir_path/name`` with ``data`` as JSON."""
     payload = jsonlite.dumps(data).encode("utf-8") + b"\n"
-    tmp = os.path.join(dir_path, ".%s.%d.tmp" % (name, os.getpid()))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
+    tmp = _in_directory(dir_path, ".%s.%d.tmp" % (name, posix.getpid()))
+    fd = posix.open(tmp, posix.O_WRONLY | posix.O_CREAT | posix.O_TRUNC | posix.O_CLOEXEC | posix.O_NOFOLLOW, mode)
     try:
         view = memoryview(payload)
         while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+            view = view[posix.write(fd, view):]
+        posix.fsync(fd)
     finally:
-        os.close(fd)
+        posix.close(fd)
     try:
-        os.rename(tmp, os.path.join(dir_path, name))
+        posix.rename(tmp, _in_directory(dir_path, name))
     except BaseException:
         _unlink_quietly(tmp)
         raise
-    dfd = os.open(dir_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    dfd = posix.open(dir_path, posix.O_RDONLY | posix.O_DIRECTORY | posix.O_CLOEXEC)
     try:
-        os.fsync(dfd)
+        posix.fsync(dfd)
     finally:
-        os.close(dfd)
+        posix.close(dfd)
+
+
+def _in_directory(directory, name):
+    # os.path.join for a plain file name, without os (runtime/pathlite.py says why;
+    # this file is copied alone for the monitor).
+    return directory + name if directory.endswith("/") else directory + "/" + name
 
 
 def _unlink_quietly(path):
     try:
-        os.unlink(path)
+        posix.unlink(path)
     except OSError:
         pass
 
@@ -102,13 +108,13 @@ class DirLock(object):
         self.fd = None
 
     def acquire(self):
-        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.fd = posix.open(self.path, posix.O_RDONLY | posix.O_DIRECTORY | posix.O_CLOEXEC)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
 
     def release(self):
         if self.fd is not None:
-            os.close(self.fd)
+            posix.close(self.fd)
             self.fd = None
 
     def __enter__(self):
@@ -153,6 +159,6 @@ def process_alive(pid, start_time):
 def child_exited(pid):
     """True once our child ``pid`` has exited (or is not our child); it is not reaped."""
     try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        return posix.waitid(posix.P_PID, pid, posix.WEXITED | posix.WNOHANG | posix.WNOWAIT) is not None
     except ChildProcessError:
         return True

@@ -9,7 +9,7 @@ number (pivot_root, openat2, close_range, pidfd_*, bpf). The calls go through
 libc.py (_ctypes without ctypes' Python layer): every command loads this file.
 """
 
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import sys
 
 from ..errors import SyscallError
@@ -25,7 +25,7 @@ _SYSCALL_NUMBERS = {
 }
 
 
-_MACHINE = os.uname().machine
+_MACHINE = posix.uname().machine
 
 # struct __user_cap_header_struct {u32 version; int pid} and, for the 64-bit
 # capability sets of _LINUX_CAPABILITY_VERSION_3, two
@@ -75,7 +75,8 @@ class LinuxSyscalls(object):
             return None
         if isinstance(value, bytes):
             return value
-        return os.fsencode(value)
+        # os.fsencode, without os (runtime/pathlite.py says why)
+        return value.encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 
     def _check(self, ret, call, detail=""):
         if ret < 0:
@@ -144,21 +145,21 @@ class LinuxSyscalls(object):
     # to load on every exec).
     def setgroups(self, gids):
         try:
-            os.setgroups(list(gids))
+            posix.setgroups(list(gids))
         except OSError as exc:
             raise SyscallError("setgroups", exc.errno, repr(list(gids)))
         return 0
 
     def setresgid(self, rgid, egid, sgid):
         try:
-            os.setresgid(rgid, egid, sgid)
+            posix.setresgid(rgid, egid, sgid)
         except OSError as exc:
             raise SyscallError("setresgid", exc.errno, "%d %d %d" % (rgid, egid, sgid))
         return 0
 
     def setresuid(self, ruid, euid, suid):
         try:
-            os.setresuid(ruid, euid, suid)
+            posix.setresuid(ruid, euid, suid)
         except OSError as exc:
             raise SyscallError("setresuid", exc.errno, "%d %d %d" % (ruid, euid, suid))
         return 0
