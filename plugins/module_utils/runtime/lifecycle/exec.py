@@ -17,9 +17,9 @@ monitor. The process is then in the container's pid namespace and still the
 caller's own child, so wait(2) gives its exit status: no subreaper, no
 zombies, no process-wide setting changed in the caller (an Ansible module).
 
-The child reports a failure before execve(2) over a close-on-exec
-socketpair; EOF with no message means the exec succeeded (same contract as
-start). The container lock is held only while the child sets itself up, so a
+The child reports a failure before execve(2) over a close-on-exec pipe
+(sync.one_way); EOF with no message means the exec succeeded (same contract
+as start). The container lock is held only while the child sets itself up, so a
 concurrent delete either finds the process in the cgroup or refuses nothing
 half-joined; it is released before the process runs, so execs run in parallel.
 """
@@ -252,7 +252,7 @@ def _cgroup_directories(state):
 def _fork_child(ctx, pid_ns_fd):
     """Fork the exec child (into the container's pid namespace); return its pid once it exec'd."""
     sc = real()
-    parent_sock, child_sock = sync.channel()
+    parent_end, child_end = sync.one_way()
     own_pidns = None
     dumpable = None
     try:
@@ -273,27 +273,27 @@ def _fork_child(ctx, pid_ns_fd):
             # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
             raise RuntimeFailure("cannot fork the exec process into the container: %s" % e.strerror)
         if pid == 0:
-            parent_sock.close()
-            execproc.exec_main(ctx, child_sock)  # never returns
+            parent_end.close()
+            execproc.exec_main(ctx, child_end)  # never returns
     finally:
         if dumpable:
             sc.prctl(C.PR_SET_DUMPABLE, dumpable)
         if own_pidns is not None:
             namespaces.leave_pid_namespace(own_pidns, sc)
-        child_sock.close()
+        child_end.close()
     try:
-        _wait_exec(parent_sock)
+        _wait_exec(parent_end)
     except BaseException:
         _reap(pid)
         raise
     finally:
-        parent_sock.close()
+        parent_end.close()
     return pid
 
 
-def _wait_exec(sock):
+def _wait_exec(channel):
     """EOF: the child exec'd (its end is close-on-exec); a message: its error, re-raised."""
-    msg = sync.recv_unless_eof(sock)
+    msg = sync.recv_unless_eof(channel)
     if msg is not None:
         raise sync.SyncError("protocol error: unexpected %r from the exec process" % (msg.get("type"),))
 

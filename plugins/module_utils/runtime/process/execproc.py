@@ -22,7 +22,7 @@ not dumpable. In order:
 
 Everything used after step 2 is imported before the fork: the runtime's own
 files are not reachable from inside the container. Any failure is sent to
-the parent over the sync socket, whose close-on-exec end makes EOF mean
+the parent over the sync pipe, whose close-on-exec end makes EOF mean
 "exec succeeded".
 """
 
@@ -84,32 +84,31 @@ class ExecContext(object):
             self.attach_terminal = attach_terminal
 
 
-def exec_main(ctx, sock):
+def exec_main(ctx, channel):
     """Entry point in the forked child; never returns."""
     code = 1
     try:
-        sock = _above_preserved(sock, ctx.preserve_fds)
+        channel = _above_preserved(channel, ctx.preserve_fds)
         if ctx.lock_fd is not None:
             posix.close(ctx.lock_fd)
         _enter_container(ctx)
         program = _prepare(ctx.process)
-        _become(ctx, sock, program)
+        _become(ctx, channel, program)
     except BaseException as e:  # report anything, then die: never return into the caller's code
         code = 127 if isinstance(e, OSError) else 1
-        sync.report_error(sock, e)
+        sync.report_error(channel, e)
     finally:
         posix._exit(code)
 
 
-def _above_preserved(sock, preserve_fds):
-    """Move the sync socket out of 3..3+preserve_fds-1, which belong to the process."""
+def _above_preserved(channel, preserve_fds):
+    """Move the sync pipe's end out of 3..3+preserve_fds-1, which belong to the process."""
     first_free = 3 + preserve_fds
-    if sock.fileno() >= first_free:
-        return sock
-    fd = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, first_free)
-    sock.close()
-    import _socket  # already loaded: sync.channel made this socket with it
-    return _socket.socket(fileno=fd)
+    if channel.fileno() >= first_free:
+        return channel
+    fd = fcntl.fcntl(channel.fileno(), fcntl.F_DUPFD_CLOEXEC, first_free)
+    channel.close()
+    return sync.PipeEnd(fd)
 
 
 def _enter_container(ctx):
@@ -136,7 +135,7 @@ def _prepare(process):
     return find_program(process["args"][0], process.get("env") or [])
 
 
-def _become(ctx, sock, program):
+def _become(ctx, channel, program):
     process = ctx.process
     apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:
@@ -148,7 +147,7 @@ def _become(ctx, sock, program):
         ctx.attach_terminal(process, ctx.console)
     else:
         _set_stdio(ctx.stdio, 3 + ctx.preserve_fds)
-    close_inherited_fds(keep=(sock.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
+    close_inherited_fds(keep=(channel.fileno(),) + tuple(range(3, 3 + ctx.preserve_fds)))
     apply_personality(ctx.personality)
     apply_exec_labels(process)
     seccomp_filter.load_before_identity(ctx.seccomp, process)
