@@ -9,7 +9,7 @@ LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(HERE)), "bin", "oci-runt
 
 
 def version(path, cwd=None):
-    result = subprocess.run([path, "--version"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result = subprocess.run([path, "--version"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     assert result.returncode == 0, result.stderr
     return result.stdout.decode()
 
