@@ -24,12 +24,23 @@ PACKAGE = {
     "pkgx/other.py": "OTHER = 1\n",
 }
 
-SCENARIO = """
-import json, os, sys
+# Every scenario starts as bin/oci-runtime does: the cache for %(package)s in place.
+PREAMBLE = """import json, os, sys
 sys.path.insert(0, %(module_utils)r)
 sys.path.insert(0, %(root)r)
 from runtime import importcache
-cache = importcache.install("pkgx", os.path.join(%(root)r, "pkgx"))
+cache = importcache.install(%(package)r, os.path.join(%(root)r, %(package)r))
+"""
+
+
+def scenario(template, root, package="pkgx", **values):
+    """``template`` filled in, with PREAMBLE first, as the code of a fresh interpreter."""
+    values.update(module_utils=MODULE_UTILS, root=str(root), package=package)
+    return template % dict(values, preamble=PREAMBLE % values)
+
+
+SCENARIO = """
+%(preamble)s
 import pkgx.sub.leaf, pkgx.other
 try:
     import pkgx.missing
@@ -54,7 +65,7 @@ def write_package(root, files=None):
 
 
 def run_scenario(root):
-    code = SCENARIO % {"module_utils": MODULE_UTILS, "root": str(root)}
+    code = scenario(SCENARIO, root)
     out = subprocess.check_output([sys.executable, "-I", "-S", "-c", code])
     return json.loads(out.decode())
 
@@ -169,11 +180,8 @@ def test_build_indexes_every_module_of_the_runtime():
 
 
 FD_SCENARIO = """
-import fcntl, json, os, sys
-sys.path.insert(0, %(module_utils)r)
-sys.path.insert(0, %(root)r)
-from runtime import importcache
-cache = importcache.install("pkgx", os.path.join(%(root)r, "pkgx"))
+%(preamble)s
+import fcntl
 flags = fcntl.fcntl(cache.fd, fcntl.F_GETFD)
 import subprocess
 # What an exec'd process (the container's, through exec) would see of it.
@@ -195,7 +203,7 @@ print(json.dumps({"inherited": seen == 0, "cloexec": bool(flags & fcntl.FD_CLOEX
 
 def test_the_cache_is_read_through_a_close_on_exec_fd_and_a_closed_one_is_a_clear_error(package):
     run_scenario(package)  # builds the cache
-    code = FD_SCENARIO % {"module_utils": MODULE_UTILS, "root": str(package)}
+    code = scenario(FD_SCENARIO, package)
     out = json.loads(subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode())
     assert out["inherited"] is False
     assert out["cloexec"] is True
@@ -206,7 +214,7 @@ def test_the_cache_is_read_through_a_close_on_exec_fd_and_a_closed_one_is_a_clea
 def test_the_cache_works_under_a_low_fd_limit(package):
     import resource
     run_scenario(package)  # builds the cache
-    code = SCENARIO % {"module_utils": MODULE_UTILS, "root": str(package)}
+    code = scenario(SCENARIO, package)
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     out = subprocess.check_output(
         [sys.executable, "-I", "-S", "-c", code],
@@ -244,11 +252,7 @@ EARLY_PACKAGE = {
 }
 
 EARLY_SCENARIO = """
-import json, os, sys
-sys.path.insert(0, %(module_utils)r)
-sys.path.insert(0, %(root)r)
-from runtime import importcache
-cache = importcache.install("pkgy", os.path.join(%(root)r, "pkgy"))
+%(preamble)s
 asked = []
 find_spec = cache.find_spec
 def recording_find_spec(name, path=None, target=None):
@@ -278,7 +282,7 @@ print(json.dumps(out))
 
 
 def run_early(root, target="pkgy.uses"):
-    code = EARLY_SCENARIO % {"module_utils": MODULE_UTILS, "root": str(root), "target": target}
+    code = scenario(EARLY_SCENARIO, root, package="pkgy", target=target)
     return json.loads(subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode())
 
 
