@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -166,3 +167,31 @@ def test_a_slow_monitor_still_reports_the_pid_before_the_init_reports_prestart(o
     state = create(oci.rt.root, cid, oci.bundle(oci.config(["sleep", "1000"], out=False)))
     assert state["status"] == "created"
     assert H.pid_alive(state["pid"])
+
+
+@pytest.mark.parametrize("command", ["state", "list"])
+def test_state_and_list_wait_for_the_monitor_to_record_the_exit(oci, command):
+    # Between the init's exit and the monitor's write the pid is a zombie
+    # while state.json still says running. A reader must not report
+    # "stopped" without the exit code (the CI failure of session 7): with the
+    # monitor held by SIGSTOP, state and list wait until it records the exit.
+    cid = oci.new_id()
+    oci.rt.create_started(cid, oci.bundle(oci.config(["sleep", "1000"])))
+    monitor = oci.rt.read_state_file(cid)["monitor_pid"]
+    os.kill(monitor, signal.SIGSTOP)
+    try:
+        oci.rt.kill(cid, "KILL").check()
+        init = oci.rt.read_state_file(cid)["pid"]
+        H.wait_for(lambda: H.proc_status_field(init, "State").startswith("Z"),
+                   timeout=5, what="the init to be a zombie under the stopped monitor")
+        assert oci.rt.read_state_file(cid)["status"] == "running"
+        threading.Timer(0.4, os.kill, (monitor, signal.SIGCONT)).start()
+        args = ["state", cid] if command == "state" else ["list", "--format", "json"]
+        result = oci.rt.cmd(*args).check()
+    finally:
+        os.kill(monitor, signal.SIGCONT)
+    assert result.duration >= 0.3, "%s answered before the monitor ran: %r" % (command, result)
+    reported = json.loads(result.stdout)
+    if command == "list":
+        reported = [c for c in reported if c["id"] == cid][0]
+    assert (reported["status"], reported.get("exit_code"), reported.get("exit_signal")) == ("stopped", 137, "SIGKILL")

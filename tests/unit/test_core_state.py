@@ -156,3 +156,62 @@ def test_spec_state_fields():
     out = spec_state(stored)
     assert set(out) == {"ociVersion", "id", "status", "pid", "bundle", "annotations"}
     assert json.loads(json.dumps(out)) == out
+
+
+def _exited_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def _me():
+    return {"monitor_pid": os.getpid(), "monitor_start_time": stateio.proc_stat(os.getpid())[1]}
+
+
+def test_exit_pending_only_while_a_live_monitor_has_not_recorded():
+    from runtime.status import exit_pending
+    running = dict(_me(), status="running", pid=_exited_pid(), pid_start_time=1)
+    assert exit_pending(running)
+    assert exit_pending(dict(running, status="paused"))
+    assert not exit_pending(dict(running, status="stopped", exit_code=0))
+    assert not exit_pending(dict(running, monitor_pid=_exited_pid()))  # a killed monitor records nothing
+    assert not exit_pending(dict(running, monitor_start_time=1))  # the monitor's pid was reused
+    assert not exit_pending(dict(running, pid=os.getpid(), pid_start_time=None))  # still alive
+
+
+def test_load_settled_waits_for_the_record(root):
+    import threading
+    import time
+    from runtime.lifecycle import query
+    state = dict(_me(), id="c1", status="running", pid=_exited_pid(), pid_start_time=1)
+    os.mkdir(root.container_dir("c1"))
+    root.save(state)
+    recorder = threading.Timer(0.2, root.save, (dict(state, status="stopped", exit_code=3),))
+    recorder.start()
+    try:
+        began = time.monotonic()
+        settled = query.load_settled(root, "c1")
+        assert time.monotonic() - began >= 0.15
+        assert (settled["status"], settled["exit_code"]) == ("stopped", 3)
+        described = query.list_containers(root.path)
+        assert [(c["status"], c["exit_code"]) for c in described] == [("stopped", 3)]
+    finally:
+        recorder.cancel()
+
+
+def test_load_settled_gives_up_after_the_bound(root, monkeypatch):
+    import time
+    from runtime.lifecycle import query
+    monkeypatch.setattr(query, "EXIT_RECORD_WAIT", 0.1)
+    for cid in ("c1", "c2"):
+        os.mkdir(root.container_dir(cid))
+    root.save(dict(_me(), id="c1", status="running", pid=_exited_pid(), pid_start_time=1))
+    began = time.monotonic()
+    out = query.state(root.path, "c1")
+    assert 0.1 <= time.monotonic() - began < 1.0
+    assert out["status"] == "stopped" and "exit_code" not in out
+    # Without a live monitor nobody will record: no wait at all.
+    root.save(dict(id="c2", status="running", pid=_exited_pid(), pid_start_time=1, monitor_pid=_exited_pid()))
+    began = time.monotonic()
+    assert query.state(root.path, "c2")["status"] == "stopped"
+    assert time.monotonic() - began < 0.05

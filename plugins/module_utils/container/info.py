@@ -11,7 +11,7 @@ __metaclass__ = type
 
 from ..runtime.errors import ContainerNotFound
 from ..runtime.ids import validate_id
-from ..runtime.lifecycle.query import describe, list_containers
+from ..runtime.lifecycle.query import describe, list_containers, load_settled
 from ..runtime.state import StateRoot
 from .network_glue import network_summary
 
@@ -25,7 +25,7 @@ def container_info(state_root, name=None):
         return {"changed": False, "containers": containers}
     validate_id(name)
     try:
-        containers = [_add_network(root, describe(root.load(name)))] if root.exists() else []
+        containers = [_add_network(root, describe(load_settled(root, name)))] if root.exists() else []
     except ContainerNotFound:
         containers = []
     return {"changed": False, "containers": containers, "exists": bool(containers)}

@@ -24,7 +24,7 @@ import time
 
 from ..runtime.errors import ContainerNotFound, RuntimeFailure
 from ..runtime.ids import validate_id
-from ..runtime.lifecycle.query import describe
+from ..runtime.lifecycle.query import describe, load_settled
 from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, live_status
 from . import bundles, drift, logs
@@ -269,7 +269,7 @@ class ContainerManager(object):
                 return describe(self.state)
             return {}
         try:
-            state = self.root.load(self.name)
+            state = load_settled(self.root, self.name)
         except ContainerNotFound:
             return {}
         info = describe(state)

@@ -39,6 +39,19 @@ def live_status(state):
     return STOPPED
 
 
+def exit_pending(state):
+    """True while the process has exited but its live monitor has not yet recorded how.
+
+    The monitor (standalone/monitor.py) is the init's parent: it reaps the
+    init and writes status "stopped", exit_code and finished under the
+    container lock. Between the exit and that write the pid reads as gone
+    or a zombie while state.json still says created/running/paused.
+    """
+    return (state.get("status") in (CREATED, RUNNING, PAUSED)
+            and live_status(state) == STOPPED
+            and process_alive(state.get("monitor_pid"), state.get("monitor_start_time")))
+
+
 # Which verbs each status allows (runtime.md "Operations").
 _ALLOWED = {
     "start": (CREATED,),

@@ -6,20 +6,40 @@
 ``state`` prints the runtime-spec state with the live status (a pid that is
 gone or reused reads as stopped), plus runc's extra fields (rootfs, created,
 owner) that tools written for runc read.
+
+A container whose process has just exited reads as stopped only together
+with its exit: load_settled() waits for the monitor's record, as podman
+reports an exited container with its exit code, never without it.
 """
 
 from ..errors import ContainerNotFound, StateError
 from ..ids import validate_id
 from ..state import StateRoot, spec_state
-from ..status import live_status
+from ..status import exit_pending, live_status
 
 RUNC_EXTRA_FIELDS = ("rootfs", "created", "owner")
+
+# The monitor polls a pidfd of the init, so its record follows the exit by
+# milliseconds; the bound only matters for a monitor that is stopped (SIGSTOP)
+# or starved, and then the container reads as stopped without an exit code.
+EXIT_RECORD_WAIT = 2.0
 
 
 def state(state_root, container_id):
     validate_id(container_id)
-    stored = StateRoot(state_root).load(container_id)
-    return describe(stored)
+    return describe(load_settled(StateRoot(state_root), container_id))
+
+
+def load_settled(root, container_id):
+    """root.load(), but a process that exited is returned with its recorded exit."""
+    stored = root.load(container_id)
+    if exit_pending(stored):
+        from time import monotonic, sleep
+        deadline = monotonic() + EXIT_RECORD_WAIT
+        while exit_pending(stored) and monotonic() < deadline:
+            sleep(0.002)
+            stored = root.load(container_id)
+    return stored
 
 
 def describe(stored):
@@ -39,7 +59,7 @@ def list_containers(state_root):
     out = []
     for cid in root.ids():
         try:
-            out.append(describe(root.load(cid)))
+            out.append(describe(load_settled(root, cid)))
         except (ContainerNotFound, StateError):
             continue
     return out
