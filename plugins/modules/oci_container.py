@@ -160,7 +160,9 @@ diff:
   sample: {"before": {"status": "running", "config": {"process.env": ["PATH=/bin"]}},
            "after": {"status": "running", "config": {"process.env": ["PATH=/bin", "A=1"]}}}
 exit_code:
-  description: Exit code of the process with O(wait=true).
+  description:
+    - Exit code of the process with O(wait=true).
+    - Null when the container's monitor was killed before it could record the exit.
   returned: when O(wait=true)
   type: int
   sample: 0

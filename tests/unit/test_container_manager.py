@@ -176,3 +176,40 @@ def test_check_mode_diff_view_for_a_new_container(work):
     assert result["diff"]["after"]["status"] == "running"
     assert result["diff"]["after"]["config"]["process"]["args"] == ["sleep", "100"]
     assert not os.path.exists(str(work / "bundle"))  # check mode wrote nothing
+
+
+def _exited_pid():
+    import subprocess
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def _waiting_manager(work, monitor_pid, monitor_start_time):
+    m = manager.ContainerManager(params(work, wait=True, wait_timeout=30), check_mode=False)
+    m.root.ensure()
+    os.mkdir(m.root.container_dir("web"))
+    m.root.save({"id": "web", "status": "running", "pid": _exited_pid(), "pid_start_time": 1,
+                 "monitor_pid": monitor_pid, "monitor_start_time": monitor_start_time})
+    return m
+
+
+def test_wait_returns_the_recorded_exit_code(work):
+    import threading
+    from ansible_collections.opencontainer.runtime.plugins.module_utils.runtime.standalone import stateio
+    m = _waiting_manager(work, os.getpid(), stateio.proc_stat(os.getpid())[1])
+    recorded = dict(m.root.load("web"), status="stopped", exit_code=5)
+    recorder = threading.Timer(0.2, m.root.save, (recorded,))
+    recorder.start()
+    try:
+        assert m._wait() == 5
+    finally:
+        recorder.cancel()
+
+
+def test_wait_does_not_hang_when_the_monitor_was_killed(work):
+    import time
+    m = _waiting_manager(work, _exited_pid(), None)
+    began = time.monotonic()
+    assert m._wait() is None  # nobody can know the exit code; wait_timeout is not waited out
+    assert time.monotonic() - began < 1.0

@@ -26,7 +26,7 @@ from ..runtime.errors import ContainerNotFound, RuntimeFailure
 from ..runtime.ids import validate_id
 from ..runtime.lifecycle.query import describe, load_settled
 from ..runtime.state import StateRoot
-from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, live_status
+from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_pending, live_status
 from . import bundles, drift, logs
 from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .options import IGNORE, SET, STRICT, comparison_path
@@ -251,7 +251,8 @@ class ContainerManager(object):
         deadline = time.monotonic() + timeout
         while True:
             state = self.root.load(self.name)
-            if live_status(state) == STOPPED and state.get("status") == STOPPED:
+            # A monitor that was killed records nothing: the exit code is then unknown (None).
+            if live_status(state) == STOPPED and not exit_pending(state):
                 return state.get("exit_code")
             if time.monotonic() > deadline:
                 raise RuntimeFailure("container %s still running after wait_timeout=%gs" % (self.name, timeout))
