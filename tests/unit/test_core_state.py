@@ -211,7 +211,8 @@ def test_load_settled_gives_up_after_the_bound(root, monkeypatch):
     assert 0.1 <= time.monotonic() - began < 1.0
     assert out["status"] == "stopped" and "exit_code" not in out
     # Without a live monitor nobody will record: no wait at all.
+    monkeypatch.setattr(query, "EXIT_RECORD_WAIT", 5.0)
     root.save(dict(id="c2", status="running", pid=_exited_pid(), pid_start_time=1, monitor_pid=_exited_pid()))
     began = time.monotonic()
     assert query.state(root.path, "c2")["status"] == "stopped"
-    assert time.monotonic() - began < 0.05
+    assert time.monotonic() - began < 2.0
