@@ -36,6 +36,19 @@ def test_bad_signals(text):
         parse_signal(text)
 
 
+def test_names_and_numbers_agree_with_the_signal_module():
+    # signals.py reads _signal to skip signal.py's enums; the result must be the same.
+    for number in range(1, signal.SIGRTMAX + 1):
+        try:
+            expected = signal.Signals(number).name
+        except ValueError:
+            continue
+        assert signal_name(number) == expected
+    for name, member in signal.Signals.__members__.items():
+        assert parse_signal(name) == member.value
+        assert parse_signal(name[3:].lower()) == member.value
+
+
 def test_signal_name():
     assert signal_name(9) == "SIGKILL"
     assert signal_name(signal.SIGRTMIN + 2) == "SIGRTMIN+2"

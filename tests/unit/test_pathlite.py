@@ -48,12 +48,15 @@ def test_file_type_checks_agree_with_os_path(tmp_path):
 
 
 def test_the_cli_commands_that_use_it_do_not_load_os(tmp_path):
-    """The point of it: a fresh interpreter loading what `state` and `exec` load has no os."""
+    """The point of it: a fresh interpreter loading what `state`, `exec`, `start`, `kill` and
+    `delete` load has no os, nor the enum, re, json and socket that signal, json and socket bring."""
     code = (
         "import sys; sys.path.insert(0, %r)\n"
         "import runtime.cli.main, runtime.cli.exec_cmd, runtime.lifecycle.exec, runtime.lifecycle.query\n"
         "import runtime.state, runtime.process.execproc, runtime.cgroups.membership, runtime.syscalls.linux\n"
-        "print(sorted(m for m in ('os', 'posixpath', 'stat', '_collections_abc') if m in sys.modules))\n"
+        "import runtime.lifecycle.start, runtime.lifecycle.kill, runtime.lifecycle.delete, runtime.cgroups.manager\n"
+        "print(sorted(m for m in ('os', 'posixpath', 'stat', '_collections_abc', 'enum', 're', 'json',\n"
+        "                         'socket', 'signal') if m in sys.modules))\n"
         % MODULE_UTILS)
     out = subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode().strip()
     assert out == "[]"

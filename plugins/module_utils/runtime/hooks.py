@@ -23,10 +23,8 @@ startContainer fails start and the container stops (crun does the same); a
 failing poststart or poststop hook is only a warning.
 """
 
-import json
-
 from .errors import HookError
-from .standalone import hookexec
+from .standalone import jsonlite
 
 PHASES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 
@@ -44,8 +42,11 @@ def run_phase(config, phase, state_json, warn=None):
     hook_list = hooks_of(config, phase)
     if not hook_list:
         return
+    # Imported here: hookexec needs os (it is also the monitor's), and a
+    # start or delete without hooks should not pay its ~2 ms.
+    from .standalone import hookexec
     if isinstance(state_json, dict):
-        state_json = json.dumps(state_json).encode("utf-8")
+        state_json = jsonlite.dumps(state_json).encode("utf-8")
     for index, hook in enumerate(hook_list):
         try:
             hookexec.run_hook(hook, state_json)

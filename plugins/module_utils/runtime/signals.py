@@ -5,11 +5,31 @@
 
 "TERM", "SIGTERM", "sigterm", "15", "RTMIN+3" and "SIGRTMIN+3" all work;
 signal(7) lists the names.
+
+The names come from ``_signal``, the C module behind ``signal``: it holds
+this platform's SIG* constants, and ``signal`` itself only adds enums on
+top, whose import (enum, functools, collections) costs kill and delete
+about 7 ms. Where one number has two names (SIGIOT and SIGABRT, SIGCLD and
+SIGCHLD, SIGPOLL and SIGIO) the canonical name is the one signal.Signals
+picks: the first in sort order.
 """
 
-import signal
+import _signal
 
 from .errors import RuntimeFailure
+
+SIGKILL = _signal.SIGKILL
+SIGTERM = _signal.SIGTERM
+SIGRTMIN = _signal.SIGRTMIN
+SIGRTMAX = _signal.SIGRTMAX
+
+# name -> number for every SIG* constant (SIG_DFL, SIG_IGN and SIG_BLOCK.. are not signals).
+_NUMBERS = dict((name, value) for name, value in vars(_signal).items()
+                if name.startswith("SIG") and not name.startswith("SIG_") and isinstance(value, int))
+_NAMES = {}
+for _name in sorted(_NUMBERS):
+    _NAMES.setdefault(_NUMBERS[_name], _name)
+del _name
 
 
 class SignalError(RuntimeFailure):
@@ -31,28 +51,27 @@ def parse_signal(value):
             number = _by_name(name)
             if number is None:
                 raise SignalError("unknown signal %r" % (value,))
-    if not 0 < number <= signal.SIGRTMAX:
-        raise SignalError("invalid signal number %r: must be 1..%d" % (value, signal.SIGRTMAX))
+    if not 0 < number <= SIGRTMAX:
+        raise SignalError("invalid signal number %r: must be 1..%d" % (value, SIGRTMAX))
     return number
 
 
 def _by_name(name):
-    for base, sign in (("SIGRTMIN", 1), ("SIGRTMAX", -1)):
+    for base, number in (("SIGRTMIN", SIGRTMIN), ("SIGRTMAX", SIGRTMAX)):
         if name == base or name.startswith(base + "+") or name.startswith(base + "-"):
             offset = name[len(base):]
             try:
                 delta = int(offset) if offset else 0
             except ValueError:
                 return None
-            return getattr(signal, base) + delta
-    sig = signal.Signals.__members__.get(name)
-    return int(sig) if sig is not None else None
+            return number + delta
+    return _NUMBERS.get(name)
 
 
 def signal_name(number):
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        if signal.SIGRTMIN < number < signal.SIGRTMAX:
-            return "SIGRTMIN+%d" % (number - signal.SIGRTMIN)
-        return "SIG%d" % number
+    name = _NAMES.get(number)
+    if name is not None:
+        return name
+    if SIGRTMIN < number < SIGRTMAX:
+        return "SIGRTMIN+%d" % (number - SIGRTMIN)
+    return "SIG%d" % number

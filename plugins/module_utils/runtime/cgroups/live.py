@@ -10,7 +10,7 @@ lookup (``_locate``), the control-file access (``_files``) and the write
 planning shared with create (``_targets``, ``_enable_v2_controllers``).
 """
 
-import os
+from .. import pathlite
 
 from ..errors import UnsupportedError
 from .detect import V1, V2
@@ -55,7 +55,7 @@ class LiveCgroup(object):
             if before is None or "\n" in before or filename.startswith("devices."):
                 continue
             try:
-                self._files.write(os.path.join(directory, filename), before)
+                self._files.write(pathlite.join(directory, filename), before)
             except (OSError, IOError):
                 pass
 

@@ -13,9 +13,10 @@ cgroup, and it is not the runtime's to delete).
 """
 
 import errno
-import os
+import posix  # os without os.py: runtime/pathlite.py says why
 import time
 
+from .. import pathlite
 from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
 from . import detect
@@ -113,7 +114,7 @@ class CgroupManager(LiveCgroup):
         return dict((h.name, self._dir(h)) for h in self.hierarchies)
 
     def _dir(self, hierarchy):
-        return os.path.join(hierarchy.mount_point, *self.path.split("/"))
+        return pathlite.join(hierarchy.mount_point, *self.path.split("/"))
 
     def _v2(self):
         for hierarchy in self.hierarchies:
@@ -150,7 +151,7 @@ class CgroupManager(LiveCgroup):
         """Directories from the hierarchy root down to the container's cgroup."""
         dirs = [hierarchy.mount_point]
         for part in self.path.split("/"):
-            dirs.append(os.path.join(dirs[-1], part))
+            dirs.append(pathlite.join(dirs[-1], part))
         return dirs
 
     # -- create -----------------------------------------------------------
@@ -182,7 +183,7 @@ class CgroupManager(LiveCgroup):
             if exc.errno == errno.EEXIST and self._files.isdir(directory):
                 return False  # reused; not ours to remove later
             raise CgroupError("%s: creating cgroup %s: %s"
-                              % (_CGROUPS_PATH, directory, os.strerror(exc.errno or 0)))
+                              % (_CGROUPS_PATH, directory, posix.strerror(exc.errno or 0)))
 
     def _inherit_cpuset(self, hierarchy):
         # cpusets.rst: a new v1 cpuset starts with empty cpus and mems, and a
@@ -227,8 +228,8 @@ class CgroupManager(LiveCgroup):
             else:
                 directory = self._dir(self._v1_with(write.controller))
             filename = write.filename
-            if write.fallback and not self._files.exists(os.path.join(directory, filename)) \
-                    and self._files.exists(os.path.join(directory, write.fallback)):
+            if write.fallback and not self._files.exists(pathlite.join(directory, filename)) \
+                    and self._files.exists(pathlite.join(directory, write.fallback)):
                 filename = write.fallback
             yield directory, filename, write
 
@@ -291,16 +292,16 @@ class CgroupManager(LiveCgroup):
 
     def _collect_pids(self, directory, found):
         try:
-            content = self._files.read(os.path.join(directory, "cgroup.procs"))
+            content = self._files.read(pathlite.join(directory, "cgroup.procs"))
             children = self._files.subdirs(directory)
         except (OSError, IOError) as exc:
             if exc.errno == errno.ENOENT:
                 return  # the cgroup is gone (or was never created): no processes
-            raise CgroupError("reading %s: %s" % (os.path.join(directory, "cgroup.procs"),
-                                                  os.strerror(exc.errno or 0)))
+            raise CgroupError("reading %s: %s" % (pathlite.join(directory, "cgroup.procs"),
+                                                  posix.strerror(exc.errno or 0)))
         found.update(int(line) for line in content.split() if line.isdigit())
         for child in children:
-            self._collect_pids(os.path.join(directory, child), found)
+            self._collect_pids(pathlite.join(directory, child), found)
 
     # -- destroy ------------------------------------------------------------
     def destroy(self, timeout=5.0):
@@ -336,7 +337,7 @@ class CgroupManager(LiveCgroup):
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return
-            raise CgroupError("listing %s: %s" % (directory, os.strerror(exc.errno or 0)))
+            raise CgroupError("listing %s: %s" % (directory, posix.strerror(exc.errno or 0)))
         self._rmdir(directory, deadline, shared=True)
 
     def _remove_tree(self, directory, deadline):
@@ -345,9 +346,9 @@ class CgroupManager(LiveCgroup):
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return
-            raise CgroupError("listing %s: %s" % (directory, os.strerror(exc.errno or 0)))
+            raise CgroupError("listing %s: %s" % (directory, posix.strerror(exc.errno or 0)))
         for child in children:
-            self._remove_tree(os.path.join(directory, child), deadline)
+            self._remove_tree(pathlite.join(directory, child), deadline)
         self._rmdir(directory, deadline)
 
     def _rmdir(self, directory, deadline, shared=False):
@@ -364,7 +365,7 @@ class CgroupManager(LiveCgroup):
                 if exc.errno != errno.EBUSY or time.monotonic() >= deadline:
                     hint = " (processes are still in it)" if exc.errno == errno.EBUSY else ""
                     raise CgroupError("rmdir %s: %s%s"
-                                      % (directory, os.strerror(exc.errno or 0), hint))
+                                      % (directory, posix.strerror(exc.errno or 0), hint))
             time.sleep(_RETRY_INTERVAL)
 
     # -- for the rootfs room -------------------------------------------------

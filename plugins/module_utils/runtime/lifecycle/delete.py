@@ -14,12 +14,12 @@ The container lock is not held while waiting: the monitor needs it to record
 the exit.
 """
 
-import os
-import signal
+import posix  # os without os.py: runtime/pathlite.py says why
 import time
 
 from .. import hooks
 from ..errors import RuntimeFailure
+from ..signals import SIGKILL
 from ..standalone.stateio import process_alive
 from ..state import StateRoot, spec_state
 from ..status import PAUSED, STOPPED, live_status, require
@@ -39,7 +39,7 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
             if status == PAUSED:
                 from .pause import thaw_quietly
                 thaw_quietly(state)  # a frozen (v1) process acts on SIGKILL only once thawed
-            signal_all(state, signal.SIGKILL)
+            signal_all(state, SIGKILL)
     finally:
         lock.release()
     _wait_for_exit(state, timeout, warn)
@@ -106,14 +106,14 @@ def _kill_leftovers(manager, timeout):
 def _reap_if_child(pid):
     # A foreground `run` is the monitor's parent; elsewhere this is a no-op.
     try:
-        os.waitpid(pid, os.WNOHANG)
+        posix.waitpid(pid, posix.WNOHANG)
     except (OSError, TypeError):
         pass
 
 
 def _kill_quietly(pid):
     try:
-        os.kill(pid, signal.SIGKILL)
+        posix.kill(pid, SIGKILL)
     except OSError:
         pass
 

@@ -11,11 +11,10 @@ reused by another process between the check and the signal is never hit.
 """
 
 import errno
-import os
-import signal
+import posix  # os without os.py: runtime/pathlite.py says why
 
 from ..errors import RuntimeFailure
-from ..signals import parse_signal
+from ..signals import SIGKILL, parse_signal
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
 from ..status import PAUSED, live_status, require
@@ -32,7 +31,7 @@ def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
         signal_all(state, sig)
     else:
         signal_pid(state["pid"], state.get("pid_start_time"), sig)
-    if status == PAUSED and sig == signal.SIGKILL:
+    if status == PAUSED and sig == SIGKILL:
         from .pause import thaw_quietly
         thaw_quietly(state)  # like runc: a frozen (v1) process acts on SIGKILL only once thawed
     return sig
@@ -48,7 +47,7 @@ def signal_all(state, sig):
         pids.add(state["pid"])
     for pid in sorted(pids):
         try:
-            os.kill(pid, sig)
+            posix.kill(pid, sig)
         except OSError as e:
             if e.errno != errno.ESRCH:
                 raise RuntimeFailure("cannot signal pid %d: %s" % (pid, e.strerror))
@@ -64,11 +63,11 @@ def signal_pid(pid, start_time, sig):
         if not process_alive(pid, start_time):
             raise RuntimeFailure("container process %d is gone" % pid)
         if pidfd is None:
-            os.kill(pid, sig)
+            posix.kill(pid, sig)
         else:
             sc.pidfd_send_signal(pidfd, sig)
     except OSError as e:
         raise RuntimeFailure("cannot signal pid %d: %s" % (pid, e.strerror))
     finally:
         if pidfd is not None:
-            os.close(pidfd)
+            posix.close(pidfd)
