@@ -19,6 +19,30 @@ def test_jsonlite_round_trip_matches_json(value):
     assert jsonlite.loads(" \n" + json.dumps(value, indent=2) + "\n") == value
 
 
+BAD_JSON = ['{"a": ', "[1,", '{"a" 1}', "nul", '"abc', '{"a":1,}', "x", '{"a":1} 2', ""]
+
+
+def test_jsonlite_refuses_bad_json_with_value_error_without_json_imported():
+    # As the CLI runs it: a fresh interpreter where json was never imported,
+    # so the C scanner cannot raise json's JSONDecodeError itself.
+    import subprocess
+    import sys
+    code = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from runtime.standalone import jsonlite\n"
+        "for text in %r:\n"
+        "    try:\n"
+        "        jsonlite.loads(text)\n"
+        "    except ValueError:\n"
+        "        continue\n"
+        "    raise SystemExit('accepted %%r' %% (text,))\n"
+        "print('json' in sys.modules)\n"
+        % (os.path.dirname(os.path.dirname(os.path.dirname(jsonlite.__file__))), BAD_JSON))
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in ("False", "True")  # True where CPython imports json for its error
+
+
 def test_jsonlite_sorts_keys():
     assert jsonlite.dumps({"b": 1, "a": 2}) == '{"a":2,"b":1}'
 

@@ -60,6 +60,14 @@ if _json is not None:
             obj, end = _scan(text, start)
         except StopIteration as e:
             raise ValueError("invalid JSON at character %s" % (e.value,))
+        except SystemError:
+            # Some faults (a missing ':', an unterminated string, a trailing
+            # comma) make the C scanner raise json.decoder.JSONDecodeError,
+            # which some CPython versions (3.11, Debian's) look up in
+            # sys.modules only (Modules/_json.c, raise_errmsg): without json
+            # imported the scanner fails with no exception set, reported as
+            # SystemError. It is still just invalid JSON.
+            raise ValueError("invalid JSON")
         if text[end:].strip(_WHITESPACE):
             raise ValueError("extra data after JSON at character %d" % end)
         return obj
