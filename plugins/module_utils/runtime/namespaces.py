@@ -194,7 +194,7 @@ _IFF_UP = 0x1
 
 def loopback_up():
     """Bring ``lo`` up in a new network namespace, as runc does (netdevice(7))."""
-    import socket  # here: exec imports this module and needs neither
+    import _socket as socket  # here: exec imports this module and needs neither
     import struct
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:

@@ -33,8 +33,8 @@ V1_CONTROLLERS = frozenset([
 ])
 
 
-def _unescape(field):
-    # proc(5): mountinfo escapes space, tab, newline and backslash as \ooo.
+def unescape_mountinfo_field(field):
+    """proc(5): mountinfo escapes space, tab, newline and backslash as \\ooo (octal)."""
     if "\\" not in field:
         return field
     import re  # only for escaped fields: re costs an exec several ms of imports
@@ -65,7 +65,7 @@ def parse_mountinfo(text):
         # after "-": fstype source super_options
         if sep < 5 or len(fields) < sep + 3:
             continue
-        entries.append(MountEntry(_unescape(fields[4]), _unescape(fields[3]),
+        entries.append(MountEntry(unescape_mountinfo_field(fields[4]), unescape_mountinfo_field(fields[3]),
                                   fields[sep + 1], fields[sep + 3] if len(fields) > sep + 3 else ""))
     return entries
 

@@ -10,9 +10,7 @@ step fails, everything done so far is undone (init killed, cgroups removed,
 state directory deleted) so the host is as if create never ran.
 """
 
-import json
 import os
-import signal
 import time
 
 from .. import hooks
@@ -24,7 +22,9 @@ from ..network.wiring import Wiring, release as release_network
 from ..process import spawn as spawner
 from ..process import sync
 from ..process.terminal import check_console
+from ..signals import SIGKILL
 from ..spec.load import load_bundle
+from ..standalone import jsonlite
 from ..standalone.stateio import DirLock, proc_stat, process_alive
 from ..state import StateRoot, spec_state, timestamp
 from .support import check_supported
@@ -167,7 +167,7 @@ class _Creation(object):
         creating = spec_state(self.state, "creating")
         hooks.run_phase(config, "prestart", creating)
         hooks.run_phase(config, "createRuntime", creating)
-        sync.send(self.sock, "continue", state=json.dumps(creating))
+        sync.send(self.sock, "continue", state=jsonlite.dumps(creating))
         sync.recv(self.sock, expect="created")
         self.sock.close()
         self.state["status"] = "created"
@@ -181,7 +181,7 @@ class _Creation(object):
         pid = self.state.get("pid")
         if pid and process_alive(pid, self.state.get("pid_start_time")):
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, SIGKILL)
             except OSError:
                 pass
             _wait_gone(pid, self.state.get("pid_start_time"), 5.0)

@@ -20,7 +20,7 @@ import re
 
 from ..errors import SpecError
 from ..standalone.stateio import DirLock, write_json
-from .annotations import DEFAULT_NETWORK, NAME_PATTERN
+from .annotations import DEFAULT_NETWORK, NAME_RULE, valid_name
 from .common import IFNAMSIZ, NetworkError, short_hash
 
 NETWORKS_DIR = ".networks"
@@ -36,8 +36,8 @@ def _fail(field, message):
 def normalize(params):
     """A complete, checked network definition from ``name`` plus optional fields."""
     name = params.get("name")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise _fail("name", "%r must match %s" % (name, NAME_PATTERN.pattern))
+    if not valid_name(name):
+        raise _fail("name", "%r must match %s" % (name, NAME_RULE))
     unknown = set(k for k, v in params.items() if v is not None) - set(FIELDS)
     if unknown:
         raise _fail(sorted(unknown)[0], "unknown field")
@@ -107,8 +107,8 @@ class NetworkStore(object):
         return DirLock(self.path).acquire()
 
     def file(self, name, suffix=".json"):
-        if not NAME_PATTERN.match(name):
-            raise _fail("name", "%r must match %s" % (name, NAME_PATTERN.pattern))
+        if not valid_name(name):
+            raise _fail("name", "%r must match %s" % (name, NAME_RULE))
         return os.path.join(self.path, name + suffix)
 
     def get(self, name):

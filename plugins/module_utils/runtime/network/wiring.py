@@ -23,8 +23,7 @@ The order is dictated by who needs what when:
 pyroute2 and nft are needed only for bridge networks.
 """
 
-import copy
-
+from ..standalone.jsonlite import copy_json
 from .annotations import request_from_config
 
 
@@ -46,7 +45,7 @@ class Wiring(object):
         if mode == "none":
             state["network"] = {"mode": "none"}
             return config
-        init_config = copy.deepcopy(config)
+        init_config = copy_json(config)
         if mode == "host":
             linux = init_config.setdefault("linux", {})
             linux["namespaces"] = [ns for ns in linux.get("namespaces") or [] if ns.get("type") != "network"]

@@ -15,16 +15,11 @@ as octal (\\040).
 """
 
 import os
-import re
+
+from ..cgroups.detect import unescape_mountinfo_field as _unescape
 
 # Tests point this at a prepared file.
 MOUNTINFO_PATH = "/proc/self/mountinfo"
-
-_OCTAL = re.compile(r"\\([0-7]{3})")
-
-
-def _unescape(text):
-    return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
 
 
 class MountEntry(object):

@@ -10,7 +10,6 @@ so besides their types the checks enforce the ranges the kernel accepts.
 ``validate_resources`` is also meant for ``update``, which takes the same object.
 """
 
-import re
 
 from .checks_common import (
     boolean, check_object, child, choice, cpu_list, fail, file_name_key, int64,
@@ -113,13 +112,22 @@ _BLOCK_IO = object_of({
     "throttleWriteIOPSDevice": _THROTTLE_DEVICE_LIST,
 })
 
-# config-linux.md "Huge page limits": <size><unit-prefix>B, as in hugetlb.2MB.limit_in_bytes.
-_PAGE_SIZE_RE = re.compile(r"\A[1-9][0-9]*[KMGTP]?B\Z")
+
+def valid_page_size(value):
+    """config-linux.md "Huge page limits": <size><unit-prefix>B, as in hugetlb.2MB.limit_in_bytes.
+
+    [1-9][0-9]*[KMGTP]?B (2MB, 1GB, 64KB), checked by hand, not with re:
+    re imports enum, ~5 ms of every create.
+    """
+    number = value[:-1] if value.endswith("B") else ""
+    if number[-1:] in ("K", "M", "G", "T", "P"):
+        number = number[:-1]
+    return number[:1] in ("1", "2", "3", "4", "5", "6", "7", "8", "9") and all(char in "0123456789" for char in number)
 
 
 def _page_size(value, path):
     string(value, path)
-    if not _PAGE_SIZE_RE.match(value):
+    if not valid_page_size(value):
         fail(path, "must be a size like \"2MB\" or \"1GB\", got %r" % (value,))
 
 

@@ -10,10 +10,10 @@ state file, hooks (which get it in the state) and the mount code all see the
 same directory, whatever symlinks or relative paths the caller used.
 """
 
-import json
 import os
 
 from ..errors import SpecError
+from ..standalone import jsonlite
 from .validate import validate_config
 
 CONFIG_NAME = "config.json"
@@ -45,19 +45,33 @@ def read_config(config_path):
     except OSError as exc:
         raise SpecError("", "cannot read %s: %s" % (config_path, exc.strerror or exc))
     try:
-        config = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError("", "%s is not UTF-8 text (byte %d)" % (config_path, exc.start))
+    try:
+        config = jsonlite.loads(text)
+    except ValueError:
+        config = _parse_for_the_error(text, config_path)
+    if not isinstance(config, dict):
+        raise SpecError("", "%s must hold a JSON object" % config_path)
+    return config
+
+
+def _parse_for_the_error(text, config_path):
+    """Parse ``text`` again with json, for its error: the line and column of the fault.
+
+    jsonlite (the same C scanner, without json's re and enum imports) reads
+    every valid config; json is imported only for one that is not.
+    """
+    import json
+    try:
+        return json.loads(text)
     except ValueError as exc:
-        # json.JSONDecodeError carries the position; keep it for the user.
         where = ""
         if hasattr(exc, "lineno"):
             where = " at line %d column %d" % (exc.lineno, exc.colno)
         raise SpecError("", "%s is not valid JSON%s: %s"
                         % (config_path, where, getattr(exc, "msg", exc)))
-    if not isinstance(config, dict):
-        raise SpecError("", "%s must hold a JSON object" % config_path)
-    return config
 
 
 def load_bundle(bundle_path, for_create=True):
