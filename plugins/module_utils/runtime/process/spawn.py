@@ -38,9 +38,8 @@ exit status, as with runc.
 
 import os
 import select
-# _signal and _socket, the C modules behind signal.py and socket.py: the same
-# functions and constants without their enum tables (enum, functools,
-# collections, selectors: ~5 ms of every create).
+# _socket, the C module behind socket.py: the same socket type and constants
+# without socket.py's enum tables and selectors (~5 ms of every create).
 import _socket as socket
 import sys
 
