@@ -144,12 +144,22 @@ def start_listener(container_dir_fd):
     return listener
 
 
+def preload_hook_runner():
+    """Import what running a hook needs, before the fork.
+
+    The init runs hooks after pivot_root, when the runtime's files (an
+    Ansible module's zip is even deleted once the module returns) and the
+    standard library are out of reach. hooks.py imports hookexec, and
+    hookexec subprocess, only when a phase has hooks.
+    """
+    import subprocess  # noqa: F401  pylint: disable=unused-import
+    from ..standalone import hookexec  # noqa: F401  pylint: disable=unused-import
+
+
 def spawn(ctx, container_dir_fd):
     """Fork the monitor and the init; return (sync socket, monitor pid, init pid)."""
     if ctx.config.get("hooks"):
-        # The init runs hooks after pivot_root, when the runtime's files (and
-        # the standard library) are out of reach: import what they need now.
-        import subprocess  # noqa: F401
+        preload_hook_runner()
     if (ctx.config.get("process") or {}).get("terminal") and ctx.log is not None:
         raise RuntimeFailure("process.terminal: the output of a terminal goes to the console socket; "
                              "it cannot also go to a log file")
