@@ -67,4 +67,3 @@ def test_path_like_objects_are_accepted_as_by_os_path(tmp_path):
     assert pathlite.dirname(tmp_path) == os.path.dirname(tmp_path)
     assert pathlite.abspath(tmp_path) == os.path.abspath(tmp_path)
     assert pathlite.isdir(tmp_path) is True
-
