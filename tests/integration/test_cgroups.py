@@ -178,3 +178,30 @@ def test_delete_kills_leftovers_without_pid_ns(oci):
     oci.rt.delete(cid).check()
     H.wait_for(lambda: not H.pid_alive(child), timeout=5, what="leftover child to be killed")
     assert H.cgroup_dirs_under(config["linux"]["cgroupsPath"]) == {}
+
+
+def test_a_cgroup_holding_processes_is_refused(oci):
+    # Two containers in one cgroup would share kill --all, pause and delete's
+    # cleanup: the second create is refused (as runc 1.2 does), changes
+    # nothing, and the first container and its cgroup are untouched.
+    first = oci.config(["sleep", "30"])
+    first_id, first_pid = started(oci, first)
+    second = oci.config(["sleep", "30"])
+    second["linux"]["cgroupsPath"] = first["linux"]["cgroupsPath"]
+    second_id = oci.new_id()
+    result = oci.rt.create(second_id, oci.bundle(second))
+    H.assert_fails(result, "linux.cgroupsPath", first["linux"]["cgroupsPath"], "already holds 1 process",
+                   str(first_pid))
+    assert oci.rt.state_result(second_id).returncode != 0  # no state left
+    assert oci.rt.status(first_id) == "running"
+    require_v1("pids")
+    assert H.cgroup_procs(oci.cgroup_dir(first, "pids")) == [first_pid]
+    oci.rt.delete(first_id, force=True).check()
+    # An empty cgroup that already exists is fine: the next container may reuse the path.
+    os.makedirs(oci.cgroup_dir(first, "pids"), exist_ok=True)
+    third_id, third_pid = started(oci, first)
+    assert H.cgroup_procs(oci.cgroup_dir(first, "pids")) == [third_pid]
+    oci.rt.delete(third_id, force=True).check()
+    # That directory was there before the third create, so its delete leaves it.
+    assert os.path.isdir(oci.cgroup_dir(first, "pids"))
+    os.rmdir(oci.cgroup_dir(first, "pids"))

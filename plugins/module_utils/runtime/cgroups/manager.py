@@ -175,6 +175,21 @@ class CgroupManager(LiveCgroup):
             raise
         self.created.extend(made)
 
+    def require_empty(self):
+        """Refuse a cgroup that already holds processes (before the init joins it).
+
+        kill --all, pause and delete act on every process of the container's
+        cgroup; in a cgroup shared with another container, or a populated one
+        such as /system.slice, they would reach processes that are not the
+        container's. runc 1.1 warns about it and runc 1.2 refuses it
+        (opencontainers/runc#3132).
+        """
+        pids = self.pids()
+        if pids:
+            raise CgroupError("%s: cgroup /%s already holds %d process(es) (pid %s); a container "
+                              "needs a cgroup of its own" % (_CGROUPS_PATH, self.path, len(pids),
+                                                             ", ".join(str(pid) for pid in pids[:5])))
+
     def _mkdir(self, directory):
         try:
             self._files.mkdir(directory)

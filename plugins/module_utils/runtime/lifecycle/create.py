@@ -138,6 +138,7 @@ class _Creation(object):
         self.cgroup.create()
         self.state["cgroup"] = self.cgroup.to_dict()
         self.save()
+        self.cgroup.require_empty()
         self.cgroup.apply(linux.get("resources"))
         init_config = config
         if self.network is not None:
