@@ -43,7 +43,9 @@ def run_phase(config, phase, state_json, warn=None):
     if not hook_list:
         return
     # Imported here: hookexec needs os (it is also the monitor's), and a
-    # start or delete without hooks should not pay its ~2 ms.
+    # start or delete without hooks should not pay its ~2 ms. The init,
+    # which runs hooks after pivot_root, has it preloaded before the fork
+    # (process/spawn.py, preload_hook_runner).
     from .standalone import hookexec
     if isinstance(state_json, dict):
         state_json = jsonlite.dumps(state_json).encode("utf-8")
