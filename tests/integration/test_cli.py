@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import time
 
 import pytest
@@ -233,3 +234,33 @@ def test_wrapper_cgroup_warmup_leaves_the_caller_and_its_fds_alone(oci, tmp_path
     if H.binary_is_ours():
         assert "no-such-container-x" in open(errors).read()
     assert open("/proc/self/cgroup").read() == before
+
+
+def test_each_command_runs_from_its_bundle(oci, tmp_path):
+    # bin/oci-runtime loads the modules a command needs in one piece (its
+    # bundle: runtime/importcache.py, runtime/cli/launch.py). importlib is
+    # left only the package and the cache itself; a module the command
+    # imports that its bundle lacks would show up here.
+    if not H.binary_is_ours():
+        pytest.skip("the module cache is our launcher's")
+    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    container_id = oci.new_id()
+    oci.rt._remember(container_id)  # the finalizer deletes it whatever happens here
+    bundle = oci.bundle(oci.config(["sleep", "1000"]))
+    report = str(tmp_path / "importtime")
+
+    def through_importlib(*args):
+        # A file, not a pipe, for -X importtime's report: create's monitor
+        # inherits stderr and would keep a pipe open.
+        with open(report, "w") as err:
+            code = subprocess.call([python, "-X", "importtime", "-I", "-S", oci.rt.binary, "--root", oci.rt.root]
+                                   + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=err, timeout=60)
+        assert code == 0, open(report).read()[-2000:]
+        return sorted(set(re.findall(r"\|\s*(runtime(?:\.\w+)*)\s*$", open(report).read(), re.M)))
+
+    oci.rt.cmd("list")  # a first command rewrites the cache files if a source is newer
+    for args in (("create", "--bundle", bundle, container_id), ("start", container_id),
+                 ("state", container_id), ("list",), ("exec", container_id, "true"),
+                 ("kill", container_id, "KILL"), ("delete", "--force", container_id)):
+        assert through_importlib(*args) == ["runtime", "runtime.importcache"], args

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from runtime import importcache
+from runtime import importcache, importcache_build
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULE_UTILS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "plugins", "module_utils")
@@ -127,24 +127,29 @@ def test_a_new_module_marks_the_cache_stale_and_a_missing_one_does_not(package):
     assert run_scenario(package)["loaders"]["pkgx.missing"] == "ModuleCache"
 
 
+def damage_file(path, damage, format_line):
+    """Make the cache or bundle file at ``path`` unsafe or damaged, the way ``damage`` names."""
+    with open(path, "rb") as f:
+        data = f.read()
+    start = len(format_line)
+    if damage == "group-writable":
+        os.chmod(path, 0o664)
+    elif damage == "symlink":
+        os.rename(path, path + ".real")
+        os.symlink(path + ".real", path)
+    else:
+        damaged = {"truncated": data[:-10],
+                   "other-magic": data[:start] + b"\0\0\r\n" + data[start + 4:],
+                   "not-a-tuple": data[:start + len(importcache.MAGIC_NUMBER)] + marshal.dumps({"pkgy": 1}),
+                   "garbage": b"not a cache"}[damage]
+        with open(path, "wb") as f:
+            f.write(damaged)
+
+
 @pytest.mark.parametrize("damage", ["group-writable", "truncated", "other-magic", "garbage"])
 def test_an_unsafe_or_damaged_cache_is_ignored(package, damage):
     run_scenario(package)
-    path = cache_file(package)
-    with open(path, "rb") as f:
-        data = f.read()
-    if damage == "group-writable":
-        os.chmod(path, 0o664)
-    elif damage == "truncated":
-        with open(path, "wb") as f:
-            f.write(data[:-10])
-    elif damage == "other-magic":
-        start = len(importcache.FORMAT)
-        with open(path, "wb") as f:
-            f.write(data[:start] + b"\0\0\r\n" + data[start + 4:])
-    else:
-        with open(path, "wb") as f:
-            f.write(b"not a cache")
+    damage_file(cache_file(package), damage, importcache.FORMAT)
     result = run_scenario(package)
     assert result["leaf"] == "init-leaf"
     assert set(result["loaders"].values()) == {"SourceFileLoader"}
@@ -163,7 +168,7 @@ def test_no_cache_where_it_cannot_be_written(package):
 
 
 def test_build_indexes_every_module_of_the_runtime():
-    data = importcache.build("runtime", os.path.join(MODULE_UTILS, "runtime"))
+    data = importcache_build.build("runtime", os.path.join(MODULE_UTILS, "runtime"))
     assert data.startswith(importcache.FORMAT)
     names = []
     for directory, dummy, files in os.walk(os.path.join(MODULE_UTILS, "runtime")):
@@ -182,6 +187,7 @@ def test_build_indexes_every_module_of_the_runtime():
 FD_SCENARIO = """
 %(preamble)s
 import fcntl
+cache.index  # read on first use: it opens the file
 flags = fcntl.fcntl(cache.fd, fcntl.F_GETFD)
 import subprocess
 # What an exec'd process (the container's, through exec) would see of it.
@@ -313,13 +319,18 @@ def test_top_level_imports_are_loaded_early_in_the_order_imports_would_load_them
     assert cached["initializing"] == []
 
 
-def test_a_stale_dependency_is_imported_normally(early_package):
-    run_early(early_package)
-    other = os.path.join(str(early_package), "pkgy", "other.py")
+def change_other(root):
+    """pkgy/other.py changed after the cache was written (a later mtime, whatever the clock's resolution)."""
+    other = os.path.join(str(root), "pkgy", "other.py")
     with open(other, "a") as f:
         f.write("VALUE = 'changed'\n")
     later = time.time() + 5
     os.utime(other, (later, later))
+
+
+def test_a_stale_dependency_is_imported_normally(early_package):
+    run_early(early_package)
+    change_other(early_package)
     result = run_early(early_package)
     assert result["error"] is None
     assert result["order"][-2:] == ["pkgy.other", "pkgy.uses"]
@@ -360,9 +371,134 @@ def test_top_level_imports_resolves_relative_and_absolute_names():
         "from top import a\n"
         "try:\n    from . import b\nexcept ImportError:\n    pass\n"
         "def f():\n    from ..d import e\n")
-    found = importcache.top_level_imports(ast.parse(source), "top.a.b", False, modules)
+    found = importcache_build.top_level_imports(ast.parse(source), "top.a.b", False, modules)
     # its package first, then each import as the import system walks it
-    assert found.split() == ["top", "top.a", "top.d", "top.d.e", "top.a.c"]
-    package = importcache.top_level_imports(ast.parse("from . import b\nfrom .. import d\n"),
-                                            "top.a", True, modules)
-    assert package.split() == ["top", "top.a.b", "top.d"]
+    assert found == ["top", "top.a", "top.d", "top.d.e", "top.a.c"]
+    package = importcache_build.top_level_imports(ast.parse("from . import b\nfrom .. import d\n"),
+                                                  "top.a", True, modules)
+    assert package == ["top", "top.a.b", "top.d"]
+
+
+# -- bundles: a command's modules in one piece ------------------------------
+
+BUNDLE_SCENARIO = """
+import json, os, sys
+sys.path.insert(0, %(module_utils)r)
+sys.path.insert(0, %(root)r)
+from runtime import importcache
+asked = []
+# Which package modules importlib still has to find, once the bundle ran.
+class Recorder(object):
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("pkgy"):
+            asked.append(name)
+        return None
+sys.meta_path.insert(0, Recorder())
+cache = importcache.install("pkgy", os.path.join(%(root)r, "pkgy"), %(argv)r)
+preloaded = sorted(name for name in sys.modules if name.startswith("pkgy"))
+error = None
+try:
+    import pkgy.uses
+except Exception as e:
+    error = "%%s: %%s" %% (type(e).__name__, e)
+import pkgy
+modules = {name: mod for name, mod in sys.modules.items() if name.startswith("pkgy")}
+out = {"order": pkgy.ORDER, "asked": asked, "error": error, "preloaded": preloaded, "stale": cache.stale,
+       "loaders": {name: type(mod.__loader__).__name__ for name, mod in modules.items()},
+       "files": {name: mod.__file__ for name, mod in modules.items()},
+       "paths": {name: list(mod.__path__) for name, mod in modules.items() if hasattr(mod, "__path__")},
+       "parents_hold_children": all(getattr(sys.modules[name.rpartition(".")[0]], name.rpartition(".")[2]) is mod
+                                    for name, mod in modules.items() if "." in name)}
+cache.bundles = {"uses": ("pkgy.uses",), "other": ("pkgy.other",)}
+cache.refresh()
+print(json.dumps(out))
+"""
+
+USES_ORDER = ["pkgy.sub", "pkgy.sub.leaf", "pkgy.deep", "pkgy.deep.inner", "pkgy.helper", "pkgy.other", "pkgy.uses"]
+
+
+def run_bundle(root, argv=("uses",)):
+    code = BUNDLE_SCENARIO % dict(module_utils=MODULE_UTILS, root=str(root), argv=list(argv))
+    return json.loads(subprocess.check_output([sys.executable, "-I", "-S", "-c", code]).decode())
+
+
+def bundle_file(root, name="uses"):
+    return importcache.bundle_path(os.path.join(str(root), "pkgy"), name)
+
+
+def test_refresh_writes_the_bundles_and_install_runs_the_one_argv_names(early_package):
+    first = run_bundle(early_package)  # no files yet: every module through importlib
+    assert first["preloaded"] == [] and first["stale"] is True
+    assert os.path.isfile(bundle_file(early_package))
+    assert os.stat(bundle_file(early_package)).st_mode & 0o777 == 0o644
+    # The command's name after an option and its value, as runc's global options come first.
+    second = run_bundle(early_package, ("--root", "/some/where", "--log-format", "json", "uses", "x"))
+    assert second["error"] is None and second["stale"] is False
+    # Every module of the bundle ran before the import statement, in the
+    # order the import statements would have run them...
+    assert second["preloaded"] == sorted(["pkgy"] + USES_ORDER)
+    assert second["order"] == first["order"] == USES_ORDER
+    # ...and importlib was never asked for any of them.
+    assert second["asked"] == []
+    assert "pkgy.lazy" not in second["loaders"]
+    assert set(second["loaders"].values()) == {"ModuleCache"}
+    assert second["files"] == first["files"]
+    assert second["paths"] == first["paths"]
+    assert second["parents_hold_children"] is True
+
+
+def test_a_command_line_that_names_no_bundle_preloads_nothing(early_package):
+    run_bundle(early_package)
+    result = run_bundle(early_package, ("--root", "/x", "state", "id"))
+    assert result["preloaded"] == []
+    assert result["order"] == USES_ORDER
+    assert result["stale"] is False  # nothing missing: the per-module cache served the imports
+
+
+def test_a_stale_module_keeps_the_whole_bundle_from_running(early_package):
+    run_bundle(early_package)
+    change_other(early_package)
+    changed = run_bundle(early_package)
+    assert changed["preloaded"] == []  # not even the modules that did not change
+    assert changed["stale"] is True
+    assert changed["order"] == USES_ORDER
+    again = run_bundle(early_package)  # rewritten by the refresh
+    assert again["preloaded"] == sorted(["pkgy"] + USES_ORDER)
+    assert again["stale"] is False
+
+
+@pytest.mark.parametrize("damage", ["group-writable", "truncated", "other-magic", "not-a-tuple", "symlink"])
+def test_an_unsafe_or_damaged_bundle_is_ignored(early_package, damage):
+    run_bundle(early_package)
+    damage_file(bundle_file(early_package), damage, importcache.BUNDLE_FORMAT)
+    result = run_bundle(early_package)
+    assert result["preloaded"] == []
+    assert result["error"] is None and result["order"] == USES_ORDER
+    assert result["stale"] is True  # and rewritten
+    assert run_bundle(early_package)["preloaded"] == sorted(["pkgy"] + USES_ORDER)
+
+
+def test_a_failing_module_stops_the_bundle_and_fails_its_import_as_usual(early_package):
+    write_package(str(early_package), {"pkgy/other.py": "raise ValueError('broken on purpose')\n"})
+    run_bundle(early_package)  # writes the bundle with the broken module
+    result = run_bundle(early_package)
+    assert result["error"] == "ValueError: broken on purpose"
+    # What ran before it stays loaded; it and what comes after are not left half-loaded.
+    assert "pkgy.other" not in result["loaders"] and "pkgy.uses" not in result["loaders"]
+    assert result["preloaded"] == sorted(["pkgy", "pkgy.sub", "pkgy.sub.leaf", "pkgy.deep", "pkgy.deep.inner"])
+
+
+def test_bundle_order_puts_each_module_after_its_imports_and_stops_at_cycles():
+    class Module(object):
+        def __init__(self, imports):
+            self.imports = imports
+    modules = {"p": Module([]), "p.a": Module(["p", "p.b"]), "p.b": Module(["p", "p.c"]),
+               "p.c": Module(["p"]), "p.x": Module(["p", "p.y"]), "p.y": Module(["p", "p.x"])}
+    assert importcache_build.bundle_order(modules, ["p.a", "p.c", "not.ours"]) == ["p", "p.c", "p.b", "p.a"]
+    assert importcache_build.bundle_order(modules, ["p.x"]) == ["p", "p.y", "p.x"]
+
+
+def test_bundle_names_are_never_paths():
+    assert importcache.valid_bundle_name("exec") and importcache.valid_bundle_name("log-format")
+    for name in ("", "../x", "a/b", "Exec", "x.y", "/tmp", None):
+        assert not importcache.valid_bundle_name(name)

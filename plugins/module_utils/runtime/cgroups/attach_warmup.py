@@ -77,6 +77,11 @@ class Warmup(object):
             del _current[:]
 
 
+# What begin() returns when it starts nothing.
+NOT_WARMING = Warmup()
+NOT_WARMING.stopped = True
+
+
 def begin():
     """Start warming (or return the warm-up already running); never raises."""
     if _current:

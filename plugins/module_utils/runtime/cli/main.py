@@ -62,8 +62,6 @@ def main(argv=None):
                                  "use cgroupfs paths")
         root = global_flags.get("root") or None
         log.debug("%s %s" % (command, " ".join(positionals)))
-        if command in MOVE_INTO_CGROUPS:
-            _warm_cgroup_attach()
         return COMMANDS[command](root, flags, positionals, log)
     except UsageError as e:
         log.error(str(e))
@@ -192,15 +190,6 @@ def cmd_exec(root, flags, positionals, log):
     return run_exec(root, flags, positionals, log)
 
 
-def _warm_cgroup_attach():
-    # Before the command's imports: they are the work the warm-up thread
-    # hides the kernel's grace period behind (cgroups/attach_warmup.py);
-    # create() ends it once the init is in its cgroups, start_exec once the
-    # process has exec'd.
-    from ..cgroups import attach_warmup
-    attach_warmup.begin()
-
-
 def _refuse_no_pivot(flags):
     if flags.get("no-pivot"):
         raise RuntimeFailure("--no-pivot is not supported: this runtime always uses pivot_root")
@@ -221,10 +210,6 @@ def _print_json(obj):
     from ..standalone import jsonlite
     sys.stdout.write(jsonlite.dumps(obj) + "\n")
 
-
-# Commands that move a process into a container's cgroups (create and run:
-# the init; exec: the new process).
-MOVE_INTO_CGROUPS = ("create", "run", "exec")
 
 COMMANDS = {
     "state": cmd_state, "list": cmd_list, "create": cmd_create, "start": cmd_start,

@@ -147,19 +147,21 @@ def _wait_exit(pid, timeout):
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
-               pid_file=None, console_socket=None):
+               pid_file=None, console_socket=None, warm_up=True):
     """Start ``process`` in running container ``container_id``; return an ExecHandle.
 
     With ``process.terminal`` the process gets a new pty from the container's
     /dev/ptmx, whose master is sent to ``console_socket`` (a path to connect
     to, or a connected socket: process/terminal.py); stdin/stdout/stderr are
     then the pty and the fds given here are not used.
+
+    ``warm_up``: run the cgroup warm-up thread while preparing the process,
+    so that its move into the container's cgroups finds the kernel's grace
+    period paid (cgroups/attach_warmup.py).
     """
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
-    # The exec'd process's move into the container's cgroups then finds the
-    # kernel's grace period paid (cgroups/attach_warmup.py).
-    warmup = attach_warmup.begin()
+    warmup = attach_warmup.begin() if warm_up else attach_warmup.NOT_WARMING
     store = StateRoot(root)
     lock = store.lock(container_id)
     opened = []
