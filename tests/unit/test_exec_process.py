@@ -182,3 +182,37 @@ def test_cli_grammar_stops_at_the_container_id():
 def test_cli_grammar_errors(argv, msg):
     with pytest.raises(UsageError, match=msg):
         parse(argv)
+
+
+@pytest.mark.parametrize("warm_up", [True, False])
+def test_the_cgroup_warm_up_runs_only_when_asked(monkeypatch, tmp_path, warm_up):
+    from runtime.cgroups import attach_warmup
+    from runtime.errors import ContainerNotFound
+    from runtime.lifecycle import exec as lifecycle_exec
+    started = []
+    monkeypatch.setattr(attach_warmup, "begin", lambda: started.append(1) or attach_warmup.NOT_WARMING)
+    with pytest.raises(ContainerNotFound):
+        lifecycle_exec.start_exec(str(tmp_path), "nosuch", {"args": ["true"]}, warm_up=warm_up)
+    assert started == ([1] if warm_up else [])
+
+
+def test_the_cli_exec_runs_no_warm_up_thread(monkeypatch, tmp_path):
+    # cli/exec_cmd.py says why: measured, it cost the CLI's exec more than it saved.
+    from runtime.cli import exec_cmd
+    from runtime.lifecycle import exec as lifecycle_exec
+    calls = []
+
+    def fake_start_exec(*args, **kwargs):
+        calls.append(kwargs.get("warm_up", True))
+        raise UnsupportedError("stop here")
+    monkeypatch.setattr(lifecycle_exec, "start_exec", fake_start_exec)
+    for flags in ({"detach": True}, {}):
+        with pytest.raises(UnsupportedError):
+            exec_cmd.cmd_exec(str(tmp_path), dict(flags, process=str(write_process(tmp_path))), ["id"], None)
+    assert calls == [False, False]
+
+
+def write_process(tmp_path):
+    path = tmp_path / "process.json"
+    path.write_text('{"args": ["true"]}')
+    return path
