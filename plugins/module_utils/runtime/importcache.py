@@ -140,18 +140,25 @@ class ModuleCache(object):
     def _fresh_spec(self, name, entry):
         """The spec of module ``name`` if its source is still what the cache holds, else None."""
         is_package, relative, dummy, dummy, mtime_ns, size, dummy = entry
-        origin = "%s/%s" % (self.package_dir, relative)
+        unchanged = self._unchanged(relative, mtime_ns, size)
+        if not unchanged:
+            self.stale = self.stale or unchanged is False
+            return None  # gone (None): the normal import path reports it
+        return self._spec(name, relative, is_package)
+
+    def _unchanged(self, relative, mtime_ns, size):
+        """True if the source at ``relative`` has that mtime and size; False if not; None if it is gone."""
         try:
-            st = posix.stat(origin)
+            st = posix.stat("%s/%s" % (self.package_dir, relative))
         except OSError:
-            return None  # gone: the normal import path reports it
-        if st.st_mtime_ns != mtime_ns or st.st_size != size:
-            self.stale = True
             return None
-        spec = ModuleSpec(name, self, origin=origin, is_package=is_package)
+        return st.st_mtime_ns == mtime_ns and st.st_size == size
+
+    def _spec(self, name, relative, is_package):
+        spec = ModuleSpec(name, self, origin="%s/%s" % (self.package_dir, relative), is_package=is_package)
         spec.has_location = True  # sets __file__, for tracebacks and the monitor's script path
         if is_package:
-            spec.submodule_search_locations = [origin[:origin.rfind("/")]]
+            spec.submodule_search_locations = [spec.origin[:spec.origin.rfind("/")]]
         return spec
 
     def create_module(self, spec):
@@ -264,14 +271,8 @@ class ModuleCache(object):
                 gc.enable()
 
     def _bundle_is_fresh(self, entries):
-        for dummy, dummy, relative, mtime_ns, size, dummy in entries:
-            try:
-                st = posix.stat("%s/%s" % (self.package_dir, relative))
-            except OSError:
-                return False
-            if st.st_mtime_ns != mtime_ns or st.st_size != size:
-                return False
-        return True
+        return all(self._unchanged(relative, mtime_ns, size)
+                   for dummy, dummy, relative, mtime_ns, size, dummy in entries)
 
     def _run_bundle(self, entries):
         loaded = 0
@@ -281,11 +282,7 @@ class ModuleCache(object):
                 continue  # imported before (the package, this module, the launcher's own)
             if parent and parent not in sys.modules:
                 break  # cannot happen in a bundle built in order; the imports do the rest
-            spec = ModuleSpec(name, self, origin="%s/%s" % (self.package_dir, relative), is_package=is_package)
-            spec.has_location = True
-            if is_package:
-                spec.submodule_search_locations = [spec.origin[:spec.origin.rfind("/")]]
-            module = self._new_module(spec)
+            module = self._new_module(self._spec(name, relative, is_package))
             sys.modules[name] = module
             try:
                 exec(code, module.__dict__)
