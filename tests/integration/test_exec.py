@@ -82,6 +82,42 @@ def test_joins_the_container_cgroup(oci):
         assert mine.read() == init.read()
 
 
+@pytest.mark.ours
+@pytest.mark.parametrize("way", ["clone3", "no CLONE_INTO_CGROUP", "another thread"])
+def test_api_exec_joins_every_cgroup_each_way_it_forks(oci, monkeypatch, way):
+    # lifecycle/exec.py: born in the cgroup2 cgroup where it can, else a fork and a write.
+    import threading
+    from runtime.lifecycle import exec as lifecycle_exec
+    from runtime.syscalls.host import real
+    container_id, init_pid = running(oci)
+    sc = real()
+    clones = []
+    clone = sc.fork_into_cgroup
+    monkeypatch.setattr(sc, "fork_into_cgroup", lambda fd: clones.append(fd) or clone(fd))
+    monkeypatch.setattr(lifecycle_exec, "_CLONE_INTO_CGROUP", [] if way == "no CLONE_INTO_CGROUP" else [True])
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    if way == "another thread":
+        thread.start()
+    try:
+        with open(os.devnull, "w") as null:
+            handle = lifecycle_exec.start_exec(oci.rt.root, container_id, {"args": ["sleep", "100"]},
+                                               stdout=null.fileno())
+    finally:
+        release.set()
+        if thread.is_alive():
+            thread.join()
+    try:
+        with open("/proc/%d/cgroup" % handle.pid) as mine, open("/proc/%d/cgroup" % init_pid) as init:
+            mine, init = mine.read(), init.read()
+    finally:
+        handle.kill()
+        handle.wait()
+    assert mine == init
+    has_cgroup2 = any(line.startswith("0::") for line in init.splitlines())
+    assert len(clones) == (1 if way == "clone3" and has_cgroup2 else 0)
+
+
 @pytest.mark.parametrize("script,code", [("exit 0", 0), ("exit 7", 7), ("exit 255", 255),
                                          ("kill -9 $$", 128 + 9)])
 def test_exit_code_passes_through(oci, script, code):

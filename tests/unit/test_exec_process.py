@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """exec's pure parts: the process object (defaults from the container), the
-CLI's flags turned into a process, exit codes and the wait/kill handle."""
+CLI's flags turned into a process, exit codes, the wait/kill handle, and how
+the child is forked (into its cgroup2 cgroup where it can)."""
+import errno
 import os
 import signal
 import time
@@ -10,7 +12,7 @@ import pytest
 
 from runtime.cli.args import UsageError, parse
 from runtime.cli.exec_cmd import parse_user, process_from_file, process_from_flags
-from runtime.errors import SpecError, UnsupportedError
+from runtime.errors import RuntimeFailure, SpecError, SyscallError, UnsupportedError
 from runtime.lifecycle.exec import ExecHandle, ExecTimeout, exit_code, merge_process
 
 CONTAINER = {
@@ -184,32 +186,84 @@ def test_cli_grammar_errors(argv, msg):
         parse(argv)
 
 
-@pytest.mark.parametrize("warm_up", [True, False])
-def test_the_cgroup_warm_up_runs_only_when_asked(monkeypatch, tmp_path, warm_up):
-    from runtime.cgroups import attach_warmup
-    from runtime.errors import ContainerNotFound
+class ForkingSyscalls(object):
+    """fork_into_cgroup as the kernel would answer it: a pid, 0 (the child) or an errno."""
+
+    def __init__(self, result):
+        self.result = result
+        self.directories = []
+
+    def fork_into_cgroup(self, fd):
+        self.directories.append(os.readlink("/proc/self/fd/%d" % fd))
+        if isinstance(self.result, int) and self.result >= 0:
+            return self.result
+        raise SyscallError("clone3", self.result[0], "CLONE_INTO_CGROUP")
+
+
+@pytest.fixture
+def forking(monkeypatch, tmp_path):
+    """lifecycle/exec.py's _fork with posix.fork faked, in a single-threaded process, clone3 not yet refused."""
     from runtime.lifecycle import exec as lifecycle_exec
-    started = []
-    monkeypatch.setattr(attach_warmup, "begin", lambda: started.append(1) or attach_warmup.NOT_WARMING)
-    with pytest.raises(ContainerNotFound):
-        lifecycle_exec.start_exec(str(tmp_path), "nosuch", {"args": ["true"]}, warm_up=warm_up)
-    assert started == ([1] if warm_up else [])
+    forks = []
+    monkeypatch.setattr(lifecycle_exec, "_CLONE_INTO_CGROUP", [True])
+    monkeypatch.setattr(lifecycle_exec, "_single_threaded", lambda: True)
+    monkeypatch.setattr(lifecycle_exec.posix, "fork", lambda: forks.append(1) or 4321)
+    v1, v2 = str(tmp_path / "pids"), str(tmp_path / "unified")
+    for directory in (v1, v2):
+        os.mkdir(directory)
+
+    def fork(result, cgroups=((v1, False), (v2, True))):
+        ctx = type("Ctx", (), {"cgroups": list(cgroups)})()
+        sc = ForkingSyscalls(result)
+        pid = lifecycle_exec._fork(sc, ctx)
+        return pid, ctx.cgroups, sc.directories, len(forks)
+    fork.v1, fork.v2, fork.module = v1, v2, lifecycle_exec
+    return fork
 
 
-def test_the_cli_exec_runs_no_warm_up_thread(monkeypatch, tmp_path):
-    # cli/exec_cmd.py says why: measured, it cost the CLI's exec more than it saved.
-    from runtime.cli import exec_cmd
+def test_the_exec_child_starts_in_the_cgroup2_cgroup_and_joins_only_the_others(forking):
+    assert forking(0) == (0, [(forking.v1, False)], [forking.v2], 0)
+    # The parent's context is left alone: it only gets the pid.
+    assert forking(1234) == (1234, [(forking.v1, False), (forking.v2, True)], [forking.v2], 0)
+
+
+@pytest.mark.parametrize("err", [errno.ENOSYS, errno.E2BIG, errno.EINVAL])
+def test_a_kernel_without_clone_into_cgroup_gets_a_fork_now_and_later(forking, err):
+    assert forking((err,)) == (4321, [(forking.v1, False), (forking.v2, True)], [forking.v2], 1)
+    assert forking((err,))[2:] == ([], 2)  # not asked again
+
+
+def test_a_cgroup_no_process_can_join_is_left_to_the_childs_write_to_name_it(forking):
+    assert forking((errno.EBUSY,))[::3] == (4321, 1)
+    assert forking(0)[2] == [forking.v2]  # still asked next time
+
+
+@pytest.mark.parametrize("err,msg", [(errno.EAGAIN, "a pids limit of the container"),
+                                     (errno.ENOMEM, "Cannot allocate memory")])
+def test_a_failed_clone_is_the_failed_fork(forking, err, msg):
+    with pytest.raises(RuntimeFailure, match="cannot fork the exec process into the container: .*" + msg):
+        forking((err,))
+
+
+def test_no_cgroup2_cgroup_another_thread_or_a_missing_directory_means_a_plain_fork(forking, monkeypatch):
+    assert forking(0, cgroups=[(forking.v1, False)]) == (4321, [(forking.v1, False)], [], 1)
+    assert forking(0, cgroups=[(forking.v2 + "-gone", True)])[2:] == ([], 2)
+    monkeypatch.setattr(forking.module, "_single_threaded", lambda: False)
+    assert forking(0)[2:] == ([], 3)
+
+
+def test_this_process_counts_its_threads():
+    import threading
     from runtime.lifecycle import exec as lifecycle_exec
-    calls = []
-
-    def fake_start_exec(*args, **kwargs):
-        calls.append(kwargs.get("warm_up", True))
-        raise UnsupportedError("stop here")
-    monkeypatch.setattr(lifecycle_exec, "start_exec", fake_start_exec)
-    for flags in ({"detach": True}, {}):
-        with pytest.raises(UnsupportedError):
-            exec_cmd.cmd_exec(str(tmp_path), dict(flags, process=str(write_process(tmp_path))), ["id"], None)
-    assert calls == [False, False]
+    assert lifecycle_exec._single_threaded() == (threading.active_count() == 1)
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not lifecycle_exec._single_threaded()
+    finally:
+        release.set()
+        thread.join()
 
 
 def write_process(tmp_path):

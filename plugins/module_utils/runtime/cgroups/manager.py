@@ -288,7 +288,7 @@ class CgroupManager(LiveCgroup):
     # -- processes ----------------------------------------------------------
     def add_process(self, pid):
         """Move ``pid`` (0 = the calling process) into the container's cgroups."""
-        join([self._dir(h) for h in self.hierarchies], pid, self._files)
+        join([(self._dir(h), h.is_v2) for h in self.hierarchies], pid, self._files)
 
     def pids(self):
         """Pids in the container's cgroup and its child cgroups."""

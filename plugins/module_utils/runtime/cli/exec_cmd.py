@@ -38,16 +38,6 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
 _ADJUSTING = ("env", "cwd", "user", "additional-gids", "cap", "no-new-privs")
 
 
-# No cgroup warm-up thread here (cgroups/attach_warmup.py). Once the
-# launcher has loaded exec's modules in one piece (runtime/importcache.py),
-# 1-2 ms of work are left before the new process moves into the container's
-# cgroups: too little to hide a grace period behind, and starting the thread
-# and sharing the GIL with it cost more than it saved (exec median 1.5 ms
-# slower with it, 50 interleaved runs; the launcher's shell part still pays
-# the grace period while the interpreter starts).
-WARM_UP = False
-
-
 def cmd_exec(root, flags, positionals, log):
     from ..lifecycle.exec import start_exec
     from ..state import StateRoot
@@ -67,7 +57,7 @@ def cmd_exec(root, flags, positionals, log):
     console = flags.get("console-socket") or None
     if flags.get("detach"):
         start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"),
-                   console_socket=console, warm_up=WARM_UP)
+                   console_socket=console)
         return 0
     if console is None and process.get("terminal"):
         return _exec_with_proxy(root, container_id, process, flags)
@@ -87,7 +77,7 @@ def cmd_exec(root, flags, positionals, log):
     previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
     try:
         started.append(start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                                  pid_file=flags.get("pid-file"), console_socket=console, warm_up=WARM_UP))
+                                  pid_file=flags.get("pid-file"), console_socket=console))
         for signum in pending:
             started[0].kill(signum)
         return started[0].wait()
@@ -109,8 +99,7 @@ def _exec_with_proxy(root, container_id, process, flags):
     receiver, child_end = terminal.console_pair()
     try:
         handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                            pid_file=flags.get("pid-file"), console_socket=child_end,
-                            warm_up=WARM_UP)
+                            pid_file=flags.get("pid-file"), console_socket=child_end)
     finally:
         child_end.close()
     try:

@@ -17,6 +17,13 @@ monitor. The process is then in the container's pid namespace and still the
 caller's own child, so wait(2) gives its exit status: no subreaper, no
 zombies, no process-wide setting changed in the caller (an Ansible module).
 
+The child starts in the container's cgroup2 cgroup where the kernel can do
+that (clone3(2) CLONE_INTO_CGROUP) and joins its v1 hierarchies itself
+through their ``tasks`` files: neither waits for the RCU grace period a
+write to cgroup.procs can wait for (cgroups/membership.py), the largest
+single cost of an exec before. A kernel without CLONE_INTO_CGROUP (before
+5.7) gets a plain fork and a write to cgroup.procs, as runc does.
+
 The child reports a failure before execve(2) over a close-on-exec pipe
 (sync.one_way); EOF with no message means the exec succeeded (same contract
 as start). The container lock is held only while the child sets itself up, so a
@@ -24,6 +31,7 @@ concurrent delete either finds the process in the cgroup or refuses nothing
 half-joined; it is released before the process runs, so execs run in parallel.
 """
 
+import errno
 import posix  # os without os.py: runtime/pathlite.py says why
 # _signal, the C module behind signal.py: the same functions and numbers
 # without signal.py's IntEnum tables (enum, functools, collections: ~5 ms
@@ -34,8 +42,7 @@ import time
 
 from .. import pathlite
 from .. import namespaces
-from ..cgroups import attach_warmup
-from ..errors import RuntimeFailure, SpecError, StatusError
+from ..errors import RuntimeFailure, SpecError, StatusError, SyscallError
 from ..process import execproc, sync
 from ..spec.checks_process import validate_process
 from ..standalone.jsonlite import copy_json
@@ -147,21 +154,16 @@ def _wait_exit(pid, timeout):
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
-               pid_file=None, console_socket=None, warm_up=True):
+               pid_file=None, console_socket=None):
     """Start ``process`` in running container ``container_id``; return an ExecHandle.
 
     With ``process.terminal`` the process gets a new pty from the container's
     /dev/ptmx, whose master is sent to ``console_socket`` (a path to connect
     to, or a connected socket: process/terminal.py); stdin/stdout/stderr are
     then the pty and the fds given here are not used.
-
-    ``warm_up``: run the cgroup warm-up thread while preparing the process,
-    so that its move into the container's cgroups finds the kernel's grace
-    period paid (cgroups/attach_warmup.py).
     """
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
-    warmup = attach_warmup.begin() if warm_up else attach_warmup.NOT_WARMING
     store = StateRoot(root)
     lock = store.lock(container_id)
     opened = []
@@ -183,7 +185,7 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         if not process_alive(init_pid, state.get("pid_start_time")):
             _require_running(container_id, STOPPED)
         pid_ns_fd = targets.pop("pid", None)
-        ctx = execproc.ExecContext(merged, targets, _cgroup_directories(state), lock.fd,
+        ctx = execproc.ExecContext(merged, targets, _saved_cgroups(state), lock.fd,
                                    (stdin, stdout, stderr), preserve_fds,
                                    seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
                                    console=sock)
@@ -198,7 +200,6 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                 raise RuntimeFailure("--pid-file: cannot write %s: %s" % (pid_file, e.strerror))
         return ExecHandle(pid)
     finally:
-        warmup.end()
         if console is not None:
             console.close()  # the exec'd process sent the master on its copy
         for fd in opened:
@@ -244,11 +245,11 @@ def _namespaces_to_join(init_pid, opened):
     return targets
 
 
-def _cgroup_directories(state):
+def _saved_cgroups(state):
     if not state.get("cgroup"):
         return None
-    from ..cgroups.membership import saved_directories
-    return saved_directories(state["cgroup"])
+    from ..cgroups.membership import saved_cgroups
+    return saved_cgroups(state["cgroup"])
 
 
 def _fork_child(ctx, pid_ns_fd):
@@ -269,11 +270,7 @@ def _fork_child(ctx, pid_ns_fd):
         sc.prctl(C.PR_SET_DUMPABLE, 0)
         sys.stdout.flush()
         sys.stderr.flush()
-        try:
-            pid = posix.fork()
-        except OSError as e:
-            # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
-            raise RuntimeFailure("cannot fork the exec process into the container: %s" % e.strerror)
+        pid = _fork(sc, ctx)
         if pid == 0:
             parent_end.close()
             execproc.exec_main(ctx, child_end)  # never returns
@@ -291,6 +288,56 @@ def _fork_child(ctx, pid_ns_fd):
     finally:
         parent_end.close()
     return pid
+
+
+def _fork(sc, ctx):
+    """fork(2) the exec child; where it can, it starts in the container's cgroup2 cgroup.
+
+    Then ``ctx.cgroups``, in the child, no longer lists that cgroup.
+    """
+    unified = [directory for directory, is_v2 in ctx.cgroups or () if is_v2]
+    if unified and _CLONE_INTO_CGROUP and _single_threaded():
+        try:
+            fd = posix.open(unified[0], posix.O_RDONLY | posix.O_DIRECTORY | posix.O_CLOEXEC)
+        except OSError:
+            fd = None  # the child's write to cgroup.procs says what is wrong, with the path
+        if fd is not None:
+            try:
+                pid = sc.fork_into_cgroup(fd)
+            except SyscallError as e:
+                if e.errno in (errno.EAGAIN, errno.ENOMEM):
+                    raise _fork_failure(e.errno, " (a pids limit of the container?)" if e.errno == errno.EAGAIN else "")
+                if e.errno in (errno.ENOSYS, errno.E2BIG, errno.EINVAL):
+                    del _CLONE_INTO_CGROUP[:]  # this kernel lacks it: never again in this process
+                # Otherwise (EBUSY, EOPNOTSUPP...: a cgroup no process can join) the
+                # child's write to cgroup.procs reports it, naming the directory.
+            else:
+                if pid == 0:
+                    ctx.cgroups = [(directory, is_v2) for directory, is_v2 in ctx.cgroups if not is_v2]
+                return pid
+            finally:
+                posix.close(fd)
+    try:
+        return posix.fork()
+    except OSError as e:
+        raise _fork_failure(e.errno, "")
+
+
+# Emptied once clone3's CLONE_INTO_CGROUP turned out to be missing (Linux < 5.7).
+_CLONE_INTO_CGROUP = [True]
+
+
+def _fork_failure(err, hint):
+    # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
+    return RuntimeFailure("cannot fork the exec process into the container: %s%s" % (posix.strerror(err), hint))
+
+
+def _single_threaded():
+    """Whether this process has one thread: a /proc/PID/task directory links 2 + its thread count (fs/proc/base.c)."""
+    try:
+        return posix.stat("/proc/self/task").st_nlink == 3
+    except OSError:
+        return False
 
 
 def _wait_exec(channel):

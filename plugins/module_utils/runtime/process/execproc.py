@@ -6,8 +6,8 @@
 Forked by lifecycle/exec.py, already in the container's pid namespace and
 not dumpable. In order:
 
-1. join the container's cgroup (every hierarchy) while the host's cgroupfs
-   is still visible;
+1. join the container's cgroup in every hierarchy it was not born into
+   (lifecycle/exec.py) while the host's cgroupfs is still visible;
 2. setns(2) into the init's other namespaces, the mount namespace last:
    joining it sets our root and cwd to the namespace's root, the container's
    root after its pivot_root (setns(2), "CLONE_NEWNS");
@@ -61,13 +61,13 @@ _FLAGS = dict((proc_name, flag) for flag, proc_name in C.NAMESPACES.values())
 class ExecContext(object):
     """What the exec child needs; built by the parent, inherited through fork()."""
 
-    def __init__(self, process, ns_fds, cgroup_dirs, lock_fd, stdio, preserve_fds, seccomp_config=None,
+    def __init__(self, process, ns_fds, cgroups, lock_fd, stdio, preserve_fds, seccomp_config=None,
                  console=None):
         self.process = process
         # process.terminal: the connected console socket the pty master goes to
         self.console = console
         self.ns_fds = ns_fds                # {proc ns name: fd}, pid excluded
-        self.cgroup_dirs = cgroup_dirs      # the container's cgroup directories, or None
+        self.cgroups = cgroups              # the container's (directory, is_v2) pairs, or None
         self.lock_fd = lock_fd              # the container lock: never inherited
         self.stdio = stdio                  # (stdin, stdout, stderr): fds or None = inherit
         self.preserve_fds = preserve_fds
@@ -112,8 +112,8 @@ def _above_preserved(channel, preserve_fds):
 
 
 def _enter_container(ctx):
-    if ctx.cgroup_dirs is not None:
-        membership.join(ctx.cgroup_dirs, 0)
+    if ctx.cgroups:
+        membership.join(ctx.cgroups, 0)
     sc = real()
     for name in JOIN_ORDER:
         fd = ctx.ns_fds.get(name)

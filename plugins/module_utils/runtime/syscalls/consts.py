@@ -44,6 +44,8 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+# clone3(2): the child starts in the cgroup2 directory given by a fd (Linux 5.7)
+CLONE_INTO_CGROUP = 0x200000000
 
 # OCI namespace type -> (clone flag, /proc/PID/ns entry)
 NAMESPACES = {

@@ -62,6 +62,23 @@ class _LongFunction(_ctypes.CFuncPtr):
     _restype_ = c_long
 
 
+# What PyDLL functions do: the GIL stays held during the call (and a Python
+# error set by the callee is raised). For the Python C API, and for a
+# clone3(2) that must leave the child's only thread holding the GIL, as
+# os.fork() does (syscalls/linux.py, fork_into_cgroup).
+_GIL_FLAGS = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_PYTHONAPI
+
+
+class _GilFunction(_ctypes.CFuncPtr):
+    _flags_ = _GIL_FLAGS
+    _restype_ = None
+
+
+class _GilLongFunction(_ctypes.CFuncPtr):
+    _flags_ = _GIL_FLAGS | _ctypes.FUNCFLAG_USE_ERRNO
+    _restype_ = c_long
+
+
 def array_type(item_type, length):
     """The C type ``item_type[length]``; an instance starts zeroed."""
     return type("%s_Array_%d" % (item_type.__name__, length), (_ctypes.Array,),
@@ -76,7 +93,11 @@ def char_buffer(data):
 
 
 class Library(object):
-    """A shared library opened with dlopen(3), as ctypes.CDLL(name, use_errno=True)."""
+    """A shared library opened with dlopen(3), as ctypes.CDLL(name, use_errno=True).
+
+    ``name`` None: the program and what it loaded (dlopen(NULL)), where the
+    Python C API lives, as ctypes.pythonapi.
+    """
 
     def __init__(self, name):
         # _ctypes.dlopen adds RTLD_NOW; RTLD_LOCAL (0) is ctypes' default mode.
@@ -93,3 +114,11 @@ class Library(object):
         if argtypes is not None:
             func.argtypes = tuple(argtypes)
         return func
+
+    def gil_function(self, name, returns_long=False):
+        """The C function ``name``, called with the GIL held (as through ctypes.PyDLL).
+
+        Without ``returns_long`` it returns nothing (void); with it, a long,
+        and errno is saved for get_errno as by function().
+        """
+        return (_GilLongFunction if returns_long else _GilFunction)((name, self))

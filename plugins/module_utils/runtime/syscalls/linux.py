@@ -11,6 +11,8 @@ libc.py (_ctypes without ctypes' Python layer): every command loads this file.
 
 import posix  # os without os.py: runtime/pathlite.py says why
 import sys
+# _signal, the C module behind signal.py (cli/exec_cmd.py says why)
+import _signal
 
 from ..errors import SyscallError
 from . import consts as C
@@ -18,9 +20,9 @@ from . import libc as L
 
 # syscall numbers for calls without a glibc wrapper everywhere
 _SYSCALL_NUMBERS = {
-    "x86_64": {"pivot_root": 155, "openat2": 437, "close_range": 436,
+    "x86_64": {"pivot_root": 155, "openat2": 437, "close_range": 436, "clone3": 435,
                "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 321},
-    "aarch64": {"pivot_root": 41, "openat2": 437, "close_range": 436,
+    "aarch64": {"pivot_root": 41, "openat2": 437, "close_range": 436, "clone3": 435,
                 "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 280},
 }
 
@@ -34,6 +36,11 @@ _MACHINE = posix.uname().machine
 _CapHeader = L.array_type(L.c_uint, 2)
 _CapData = L.array_type(L.c_uint, 6)
 _CAP_FIELDS = ("effective", "permitted", "inheritable")
+# struct clone_args, up to its cgroup field (CLONE_ARGS_SIZE_VER2, clone3(2)):
+# flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+# set_tid, set_tid_size, cgroup
+_CloneArgs = L.array_type(L.c_uint64, 11)
+_CLONE_FLAGS, _CLONE_EXIT_SIGNAL, _CLONE_CGROUP = 0, 4, 10
 # struct rlimit64 {u64 rlim_cur, rlim_max} (prlimit(2), glibc's prlimit64)
 _Rlimit64 = L.array_type(L.c_uint64, 2)
 _RLIM64_INFINITY = 2 ** 64 - 1
@@ -67,6 +74,8 @@ class LinuxSyscalls(object):
         self._personality = libc.function("personality", [c_ulong])
         self._prlimit64 = libc.function("prlimit64")
         self._syscall_fn = libc.function("syscall", returns_long=True)
+        self._libc = libc
+        self._fork_calls = None  # fork_into_cgroup's, made on first use
 
     # -- helpers ---------------------------------------------------------
     @staticmethod
@@ -117,6 +126,56 @@ class LinuxSyscalls(object):
     def setdomainname(self, name):
         raw = self._b(name)
         return self._check(self._setdomainname(raw, len(raw)), "setdomainname", name)
+
+    # -- processes ---------------------------------------------------------
+    def fork_into_cgroup(self, cgroup_fd):
+        """fork(), the child starting in the cgroup2 directory open as ``cgroup_fd``.
+
+        clone3(2) with CLONE_INTO_CGROUP (Linux 5.7). Why: moving a process
+        with a write to cgroup.procs takes the host-wide
+        cgroup_threadgroup_rwsem for writing, which first waits for an RCU
+        grace period when it was idle (cgroups/attach_warmup.py); a child
+        created in its cgroup takes it only for reading, as every fork does
+        (kernel/cgroup/cgroup.c, cgroup_css_set_fork).
+
+        Python's side of a fork is done as os.fork() does it: PyOS_BeforeFork,
+        then PyOS_AfterFork_Child or _Parent, with the GIL held throughout
+        (the child's only thread holds it). glibc's side is not: fork(3) also
+        runs pthread_atfork handlers and resets locks (malloc, stdio) that
+        another thread may hold at that instant, and records the child's
+        thread id in its thread control block. So only a single-threaded
+        caller may use this, and its child should do what exec's does:
+        system calls, then execve(2) or _exit(2).
+
+        Returns 0 in the child and its pid in the parent. SyscallError:
+        ENOSYS (no clone3, or a seccomp filter refusing it), E2BIG or EINVAL
+        (a kernel without CLONE_INTO_CGROUP), or what fork(2) and moving into
+        that cgroup can fail with.
+        """
+        if self._fork_calls is None:
+            python = L.Library(None)
+            self._fork_calls = (python.gil_function("PyOS_BeforeFork"),
+                                self._libc.gil_function("syscall", returns_long=True),
+                                python.gil_function("PyOS_AfterFork_Child"),
+                                python.gil_function("PyOS_AfterFork_Parent"))
+        before, clone, after_in_child, after_in_parent = self._fork_calls
+        nr = self._nr.get("clone3")
+        if nr is None:
+            raise SyscallError("clone3", 38, "no syscall number for clone3 on %s" % _MACHINE)
+        args = _CloneArgs()
+        args[_CLONE_FLAGS] = C.CLONE_INTO_CGROUP
+        args[_CLONE_EXIT_SIGNAL] = _signal.SIGCHLD
+        args[_CLONE_CGROUP] = cgroup_fd
+        before()
+        pid = clone(L.c_long(nr), args, L.c_ulong(L.sizeof(args)))
+        if pid == 0:
+            after_in_child()
+            return 0
+        err = L.get_errno()  # before any other call
+        after_in_parent()
+        if pid < 0:
+            raise SyscallError("clone3", err, "CLONE_INTO_CGROUP")
+        return pid
 
     # -- process attributes ---------------------------------------------
     def prctl(self, option, arg2=0, arg3=0, arg4=0, arg5=0):
