@@ -194,10 +194,11 @@ def measure_iteration(runtime, bundles, iteration, samples, with_batch, batch_si
     add("start", runtime.call("start", life_id))
     add("state", runtime.call("state", life_id))
     add("exec", runtime.call("exec", life_id, "true"))
-    # Right after another exec, a cgroup move finds the kernel's rcu_sync
-    # still in writer mode and skips the grace period that the first exec
-    # after other commands waits for (cgroups/attach_warmup.py): a loop of
-    # execs, as a health check or a script runs them, is its own case.
+    # Right after another exec, runc's and crun's write to cgroup.procs finds
+    # the kernel's rcu_sync still in writer mode and skips the grace period
+    # that their first exec after other commands waits for (ours waits for
+    # none: runtime/cgroups/membership.py): a loop of execs, as a health
+    # check or a script runs them, is its own case.
     for dummy in range(EXEC_LOOP):
         add("exec_loop", runtime.call("exec", life_id, "true"))
     if runtime.name == "ours":
@@ -265,18 +266,14 @@ def measure_floors(samples):
     attach_grace: a no-op migration (a sleeping child into the cgroup it is
     in) after the host's cgroup writers were quiet for 100 ms, the grace
     period rcu_sync_enter() waits before any first cgroup.procs write
-    (cgroups/attach_warmup.py). exec pays it once per call: runc and crun in
-    line, ours partly hidden behind its imports.
+    (kernel/rcu/sync.c). runc's and crun's exec pay it in line; ours joins
+    its cgroups in ways that do not wait (runtime/cgroups/membership.py).
     """
     python = floor_python()
     for key, code in (("python_start", "pass"), ("python_ctypes", "import ctypes")):
         began = time.perf_counter()
         subprocess.check_call([python, "-I", "-S", "-c", code])
         samples.setdefault(key, []).append(time.perf_counter() - began)
-    module_utils = os.path.join(REPO_ROOT, "plugins", "module_utils")
-    if module_utils not in sys.path:
-        sys.path.insert(0, module_utils)
-    from runtime.cgroups.attach_warmup import own_procs_file  # pylint: disable=import-outside-toplevel
     path = own_procs_file()
     if path is None:
         return
@@ -293,6 +290,23 @@ def measure_floors(samples):
     finally:
         child.kill()
         child.wait()
+
+
+def own_procs_file():
+    """The cgroup.procs of this process's cgroup2 cgroup, else of its v1 pids one, where
+    systemd mounts them (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host); or None."""
+    with open("/proc/self/cgroup") as handle:
+        lines = handle.read().splitlines()
+    for wanted, mount_points in (("", ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")), ("pids", ("/sys/fs/cgroup/pids",))):
+        for line in lines:
+            dummy, controllers, path = line.split(":", 2)
+            if controllers != wanted:
+                continue
+            for mount_point in mount_points:
+                candidate = mount_point + path.rstrip("/") + "/cgroup.procs"
+                if os.path.exists(candidate):
+                    return candidate
+    return None
 
 
 def format_floors(samples, runtime_samples):

@@ -39,12 +39,27 @@ def test_process_joins_cgroups_path(oci):
     for controller in V1_CONTROLLERS:
         require_v1(controller)
         assert pid in H.cgroup_procs(oci.cgroup_dir(config, controller)), controller
+    # Every hierarchy, cgroup2's included: the init is born there (cgroups/membership.py).
+    assert_in_cgroups_path(pid, config)
+
+
+def assert_in_cgroups_path(pid, config):
     with open("/proc/%d/cgroup" % pid) as handle:
         lines = handle.read().splitlines()
-    for line in lines:
-        dummy, controllers, path = line.split(":", 2)
-        if "memory" in controllers.split(","):
-            assert path == config["linux"]["cgroupsPath"]
+    assert lines and all(line.split(":", 2)[2] == config["linux"]["cgroupsPath"] for line in lines), lines
+
+
+@pytest.mark.ours
+def test_the_init_joins_every_cgroup_also_without_clone_into_cgroup(oci, monkeypatch):
+    # A kernel before 5.7: a plain fork, and the init writes to every cgroup itself.
+    from runtime.cgroups import membership
+    from runtime.lifecycle.create import create
+    monkeypatch.setattr(membership, "_CLONE_INTO_CGROUP", [])
+    config = oci.config(["sleep", "30"], out=False)
+    cid = oci.new_id()
+    oci.rt.ids.append(cid)  # the fixture's cleanup deletes it
+    state = create(oci.rt.root, cid, oci.bundle(config))
+    assert_in_cgroups_path(state["pid"], config)
 
 
 def test_memory_limits(oci):

@@ -214,11 +214,10 @@ def _holders(fd):
     return found
 
 
-def test_wrapper_cgroup_warmup_leaves_the_caller_and_its_fds_alone(oci, tmp_path):
-    # bin/oci-runtime's shell part starts a throwaway writer for create, run
-    # and exec (the cgroup warm-up): it moves nobody but itself and holds
-    # none of the command's fds once the command is gone. No pipes for
-    # stdout and stderr here: waiting for their EOF would wait for it too.
+def test_a_command_leaves_the_callers_cgroup_and_fds_alone(oci, tmp_path):
+    # The command moves nobody but its own children, and nothing it started
+    # holds the caller's fds once it is gone. No pipes for stdout and stderr
+    # here: waiting for their EOF would wait for such a holder too.
     before = open("/proc/self/cgroup").read()
     read_end, write_end = os.pipe()
     errors = str(tmp_path / "stderr")

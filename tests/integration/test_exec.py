@@ -85,8 +85,9 @@ def test_joins_the_container_cgroup(oci):
 @pytest.mark.ours
 @pytest.mark.parametrize("way", ["clone3", "no CLONE_INTO_CGROUP", "another thread"])
 def test_api_exec_joins_every_cgroup_each_way_it_forks(oci, monkeypatch, way):
-    # lifecycle/exec.py: born in the cgroup2 cgroup where it can, else a fork and a write.
+    # cgroups/membership.py: born in the cgroup2 cgroup where it can, else a fork and a write.
     import threading
+    from runtime.cgroups import membership
     from runtime.lifecycle import exec as lifecycle_exec
     from runtime.syscalls.host import real
     container_id, init_pid = running(oci)
@@ -94,7 +95,7 @@ def test_api_exec_joins_every_cgroup_each_way_it_forks(oci, monkeypatch, way):
     clones = []
     clone = sc.fork_into_cgroup
     monkeypatch.setattr(sc, "fork_into_cgroup", lambda fd: clones.append(fd) or clone(fd))
-    monkeypatch.setattr(lifecycle_exec, "_CLONE_INTO_CGROUP", [] if way == "no CLONE_INTO_CGROUP" else [True])
+    monkeypatch.setattr(membership, "_CLONE_INTO_CGROUP", [] if way == "no CLONE_INTO_CGROUP" else [True])
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     if way == "another thread":

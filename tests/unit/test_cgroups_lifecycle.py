@@ -125,8 +125,12 @@ def test_add_process_joins_every_hierarchy(tmp_path):
         os.path.relpath(os.path.join(path, "cgroup.procs"), host.mount_root)
         for path in mgr.paths.values())
     assert set(v for _p, v in procs) == {"1234"}
-    mgr.add_process(0)  # the caller itself
-    assert host.files.written("cgroup.procs")[-1][1] == "0"
+    mgr.add_process(0)  # the caller itself: v1 through tasks (cgroups/membership.py says why)
+    assert host.files.written("cgroup.procs")[-1] == (
+        os.path.relpath(os.path.join(mgr.paths["unified"], "cgroup.procs"), host.mount_root), "0")
+    assert sorted(p for p, v in host.files.written("tasks")) == sorted(
+        os.path.relpath(os.path.join(path, "tasks"), host.mount_root)
+        for name, path in mgr.paths.items() if name != "unified")
 
 
 def test_add_process_before_create_fails(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from runtime.cli.args import UsageError, parse
 from runtime.cli.exec_cmd import parse_user, process_from_file, process_from_flags
-from runtime.errors import RuntimeFailure, SpecError, SyscallError, UnsupportedError
+from runtime.errors import RuntimeFailure, SpecError, UnsupportedError
 from runtime.lifecycle.exec import ExecHandle, ExecTimeout, exit_code, merge_process
 
 CONTAINER = {
@@ -186,84 +186,25 @@ def test_cli_grammar_errors(argv, msg):
         parse(argv)
 
 
-class ForkingSyscalls(object):
-    """fork_into_cgroup as the kernel would answer it: a pid, 0 (the child) or an errno."""
-
-    def __init__(self, result):
-        self.result = result
-        self.directories = []
-
-    def fork_into_cgroup(self, fd):
-        self.directories.append(os.readlink("/proc/self/fd/%d" % fd))
-        if isinstance(self.result, int) and self.result >= 0:
-            return self.result
-        raise SyscallError("clone3", self.result[0], "CLONE_INTO_CGROUP")
-
-
-@pytest.fixture
-def forking(monkeypatch, tmp_path):
-    """lifecycle/exec.py's _fork with posix.fork faked, in a single-threaded process, clone3 not yet refused."""
+@pytest.mark.parametrize("pid,to_join", [(0, ["left"]), (1234, ["left"])])
+def test_the_exec_child_joins_what_it_was_not_born_in(monkeypatch, pid, to_join):
     from runtime.lifecycle import exec as lifecycle_exec
-    forks = []
-    monkeypatch.setattr(lifecycle_exec, "_CLONE_INTO_CGROUP", [True])
-    monkeypatch.setattr(lifecycle_exec, "_single_threaded", lambda: True)
-    monkeypatch.setattr(lifecycle_exec.posix, "fork", lambda: forks.append(1) or 4321)
-    v1, v2 = str(tmp_path / "pids"), str(tmp_path / "unified")
-    for directory in (v1, v2):
-        os.mkdir(directory)
-
-    def fork(result, cgroups=((v1, False), (v2, True))):
-        ctx = type("Ctx", (), {"cgroups": list(cgroups)})()
-        sc = ForkingSyscalls(result)
-        pid = lifecycle_exec._fork(sc, ctx)
-        return pid, ctx.cgroups, sc.directories, len(forks)
-    fork.v1, fork.v2, fork.module = v1, v2, lifecycle_exec
-    return fork
+    monkeypatch.setattr(lifecycle_exec.membership, "fork_into", lambda cgroups, sc: (pid, to_join))
+    ctx = type("Ctx", (), {"cgroups": ["all"]})()
+    assert lifecycle_exec._fork(None, ctx) == pid
+    assert ctx.cgroups == (["left"] if pid == 0 else ["all"])  # the parent's is left alone
 
 
-def test_the_exec_child_starts_in_the_cgroup2_cgroup_and_joins_only_the_others(forking):
-    assert forking(0) == (0, [(forking.v1, False)], [forking.v2], 0)
-    # The parent's context is left alone: it only gets the pid.
-    assert forking(1234) == (1234, [(forking.v1, False), (forking.v2, True)], [forking.v2], 0)
-
-
-@pytest.mark.parametrize("err", [errno.ENOSYS, errno.E2BIG, errno.EINVAL])
-def test_a_kernel_without_clone_into_cgroup_gets_a_fork_now_and_later(forking, err):
-    assert forking((err,)) == (4321, [(forking.v1, False), (forking.v2, True)], [forking.v2], 1)
-    assert forking((err,))[2:] == ([], 2)  # not asked again
-
-
-def test_a_cgroup_no_process_can_join_is_left_to_the_childs_write_to_name_it(forking):
-    assert forking((errno.EBUSY,))[::3] == (4321, 1)
-    assert forking(0)[2] == [forking.v2]  # still asked next time
-
-
-@pytest.mark.parametrize("err,msg", [(errno.EAGAIN, "a pids limit of the container"),
-                                     (errno.ENOMEM, "Cannot allocate memory")])
-def test_a_failed_clone_is_the_failed_fork(forking, err, msg):
-    with pytest.raises(RuntimeFailure, match="cannot fork the exec process into the container: .*" + msg):
-        forking((err,))
-
-
-def test_no_cgroup2_cgroup_another_thread_or_a_missing_directory_means_a_plain_fork(forking, monkeypatch):
-    assert forking(0, cgroups=[(forking.v1, False)]) == (4321, [(forking.v1, False)], [], 1)
-    assert forking(0, cgroups=[(forking.v2 + "-gone", True)])[2:] == ([], 2)
-    monkeypatch.setattr(forking.module, "_single_threaded", lambda: False)
-    assert forking(0)[2:] == ([], 3)
-
-
-def test_this_process_counts_its_threads():
-    import threading
+@pytest.mark.parametrize("err,msg", [(errno.EAGAIN, "Resource temporarily unavailable \\(the container's pids limit"),
+                                     (errno.ENOMEM, "Cannot allocate memory$")])
+def test_a_failed_fork_names_the_exec_process(monkeypatch, err, msg):
     from runtime.lifecycle import exec as lifecycle_exec
-    assert lifecycle_exec._single_threaded() == (threading.active_count() == 1)
-    release = threading.Event()
-    thread = threading.Thread(target=release.wait)
-    thread.start()
-    try:
-        assert not lifecycle_exec._single_threaded()
-    finally:
-        release.set()
-        thread.join()
+
+    def fail(cgroups, sc):
+        raise OSError(err, os.strerror(err))
+    monkeypatch.setattr(lifecycle_exec.membership, "fork_into", fail)
+    with pytest.raises(RuntimeFailure, match="cannot fork the exec process into the container: " + msg):
+        lifecycle_exec._fork(None, type("Ctx", (), {"cgroups": None})())
 
 
 def write_process(tmp_path):

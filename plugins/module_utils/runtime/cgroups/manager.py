@@ -286,9 +286,13 @@ class CgroupManager(LiveCgroup):
         return self._syscalls_obj
 
     # -- processes ----------------------------------------------------------
+    def membership(self):
+        """The container's cgroups as membership.join() and fork_into() take them: (directory, is_v2)."""
+        return [(self._dir(h), h.is_v2) for h in self.hierarchies]
+
     def add_process(self, pid):
-        """Move ``pid`` (0 = the calling process) into the container's cgroups."""
-        join([(self._dir(h), h.is_v2) for h in self.hierarchies], pid, self._files)
+        """Move ``pid`` (0 = the calling process, single-threaded) into the container's cgroups."""
+        join(self.membership(), pid, self._files)
 
     def pids(self):
         """Pids in the container's cgroup and its child cgroups."""

@@ -14,7 +14,6 @@ import os
 import time
 
 from .. import hooks
-from ..cgroups import attach_warmup
 from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
@@ -43,18 +42,6 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     inherits the caller's stdin/stdout/stderr (runc's terminal: false).
     """
     validate_id(container_id)
-    # The init's move into the new cgroups then finds the kernel's grace
-    # period paid (cgroups/attach_warmup.py).
-    warmup = attach_warmup.begin()
-    try:
-        return _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
-                       log_path, log_max_size, console_socket, warmup)
-    finally:
-        warmup.end()
-
-
-def _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
-            log_path, log_max_size, console_socket, warmup):
     bundle = load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
@@ -70,7 +57,6 @@ def _create(state_root, container_id, bundle_path, pid_file, preserve_fds, warn,
     lock = DirLock(container_dir).acquire()
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
     job.network = network
-    job.warmup = warmup
     job.console_socket = console_socket
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
@@ -102,7 +88,6 @@ class _Creation(object):
         self.console_socket = None
         self.sock = None
         self.network = None
-        self.warmup = None
         self.failed = False
         config = bundle.config
         me = proc_stat(os.getpid())
@@ -157,10 +142,6 @@ class _Creation(object):
         })
         self.save()
         sync.recv(self.sock, expect="prestart")
-        if self.warmup is not None:
-            # The init joined its cgroups first thing (process/init.py): hooks
-            # and the network need no warm-up.
-            self.warmup.end()
         if self.network is not None:
             # The init has its network namespace and waits for "continue": veth, address, routes, ports.
             self.network.attach(self.state)

@@ -18,11 +18,8 @@ caller's own child, so wait(2) gives its exit status: no subreaper, no
 zombies, no process-wide setting changed in the caller (an Ansible module).
 
 The child starts in the container's cgroup2 cgroup where the kernel can do
-that (clone3(2) CLONE_INTO_CGROUP) and joins its v1 hierarchies itself
-through their ``tasks`` files: neither waits for the RCU grace period a
-write to cgroup.procs can wait for (cgroups/membership.py), the largest
-single cost of an exec before. A kernel without CLONE_INTO_CGROUP (before
-5.7) gets a plain fork and a write to cgroup.procs, as runc does.
+that and joins its v1 hierarchies itself, neither of which waits for the
+kernel (cgroups/membership.py).
 
 The child reports a failure before execve(2) over a close-on-exec pipe
 (sync.one_way); EOF with no message means the exec succeeded (same contract
@@ -42,7 +39,8 @@ import time
 
 from .. import pathlite
 from .. import namespaces
-from ..errors import RuntimeFailure, SpecError, StatusError, SyscallError
+from ..cgroups import membership
+from ..errors import RuntimeFailure, SpecError, StatusError
 from ..process import execproc, sync
 from ..spec.checks_process import validate_process
 from ..standalone.jsonlite import copy_json
@@ -248,8 +246,7 @@ def _namespaces_to_join(init_pid, opened):
 def _saved_cgroups(state):
     if not state.get("cgroup"):
         return None
-    from ..cgroups.membership import saved_cgroups
-    return saved_cgroups(state["cgroup"])
+    return membership.saved_cgroups(state["cgroup"])
 
 
 def _fork_child(ctx, pid_ns_fd):
@@ -291,53 +288,16 @@ def _fork_child(ctx, pid_ns_fd):
 
 
 def _fork(sc, ctx):
-    """fork(2) the exec child; where it can, it starts in the container's cgroup2 cgroup.
-
-    Then ``ctx.cgroups``, in the child, no longer lists that cgroup.
-    """
-    unified = [directory for directory, is_v2 in ctx.cgroups or () if is_v2]
-    if unified and _CLONE_INTO_CGROUP and _single_threaded():
-        try:
-            fd = posix.open(unified[0], posix.O_RDONLY | posix.O_DIRECTORY | posix.O_CLOEXEC)
-        except OSError:
-            fd = None  # the child's write to cgroup.procs says what is wrong, with the path
-        if fd is not None:
-            try:
-                pid = sc.fork_into_cgroup(fd)
-            except SyscallError as e:
-                if e.errno in (errno.EAGAIN, errno.ENOMEM):
-                    raise _fork_failure(e.errno, " (a pids limit of the container?)" if e.errno == errno.EAGAIN else "")
-                if e.errno in (errno.ENOSYS, errno.E2BIG, errno.EINVAL):
-                    del _CLONE_INTO_CGROUP[:]  # this kernel lacks it: never again in this process
-                # Otherwise (EBUSY, EOPNOTSUPP...: a cgroup no process can join) the
-                # child's write to cgroup.procs reports it, naming the directory.
-            else:
-                if pid == 0:
-                    ctx.cgroups = [(directory, is_v2) for directory, is_v2 in ctx.cgroups if not is_v2]
-                return pid
-            finally:
-                posix.close(fd)
+    """fork(2) the exec child, into the container's cgroup2 cgroup where it can (cgroups/membership.py)."""
     try:
-        return posix.fork()
+        pid, to_join = membership.fork_into(ctx.cgroups or (), sc)
     except OSError as e:
-        raise _fork_failure(e.errno, "")
-
-
-# Emptied once clone3's CLONE_INTO_CGROUP turned out to be missing (Linux < 5.7).
-_CLONE_INTO_CGROUP = [True]
-
-
-def _fork_failure(err, hint):
-    # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
-    return RuntimeFailure("cannot fork the exec process into the container: %s%s" % (posix.strerror(err), hint))
-
-
-def _single_threaded():
-    """Whether this process has one thread: a /proc/PID/task directory links 2 + its thread count (fs/proc/base.c)."""
-    try:
-        return posix.stat("/proc/self/task").st_nlink == 3
-    except OSError:
-        return False
+        # ENOMEM: the container's pid namespace has no init any more (pid_namespaces(7)).
+        hint = " (the container's pids limit?)" if e.errno == errno.EAGAIN else ""
+        raise RuntimeFailure("cannot fork the exec process into the container: %s%s" % (e.strerror, hint))
+    if pid == 0 and ctx.cgroups is not None:
+        ctx.cgroups = to_join
+    return pid
 
 
 def _wait_exec(channel):

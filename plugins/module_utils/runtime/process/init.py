@@ -6,9 +6,10 @@
 It is forked (by the monitor) from the runtime process that runs `create`,
 so it needs no code on disk. Create phase, in order:
 
-1. join the container's cgroup, then enter the namespaces (new cgroup
-   namespaces must see that cgroup as their root), the user namespace
-   first (userns.py);
+1. join the container's cgroups, those it was not born in (spawn.py,
+   cgroups/membership.py), then enter the namespaces (new cgroup namespaces
+   must see that cgroup as their root), the user namespace first
+   (userns.py);
 2. build the root file system (rootfs room), then tell the runtime, which
    runs the prestart and createRuntime hooks in the runtime namespace;
 3. run the createContainer hooks (container namespaces, before pivot_root,
@@ -46,6 +47,7 @@ import _signal as signal
 import _socket as socket
 
 from .. import hooks, namespaces
+from ..cgroups import membership
 from ..security.fds import close_inherited_fds
 from ..security.identity import apply_identity
 from ..security.lsm import apply_exec_labels
@@ -86,8 +88,7 @@ def init_main(ctx, sock, listener):
 
 def _create_phase(ctx, sock):
     config = ctx.config
-    if ctx.cgroup is not None:
-        ctx.cgroup.add_process(0)
+    membership.join(ctx.cgroups_to_join, 0)
     if ctx.userns is not None:
         # Returns in the container's init only (a child of this process): userns.py.
         ctx.userns.init_side(config, sock)

@@ -44,6 +44,7 @@ import _socket as socket
 import sys
 
 from .. import namespaces
+from ..cgroups import membership
 from ..security.fds import close_inherited_fds
 from ..errors import RuntimeFailure
 from ..syscalls import consts as C
@@ -86,6 +87,8 @@ class InitContext(object):
         # Read end of a pipe the monitor closes once it has sent the init's
         # "pid": the init waits for its EOF before its own first message.
         self.pid_sent_fd = None
+        # The init's cgroups that it was not born in (set when it is forked)
+        self.cgroups_to_join = ()
 
 
 # Set by the command line for create and run --detach (see above); never for
@@ -220,7 +223,10 @@ def _monitor_child(ctx, lock_fd, parent_sock, child_sock, listener, python, scri
         pid_sent = None
         if ctx.userns is None:
             ctx.pid_sent_fd, pid_sent = os.pipe()
-        init_pid = os.fork()
+        # Into the container's cgroup2 cgroup from the start where the kernel
+        # can; the init joins the rest first thing (cgroups/membership.py).
+        init_pid, ctx.cgroups_to_join = membership.fork_into(
+            ctx.cgroup.membership() if ctx.cgroup is not None else (), real())
         if init_pid == 0:
             if pid_sent is not None:
                 os.close(pid_sent)

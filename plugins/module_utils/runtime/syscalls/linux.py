@@ -131,12 +131,9 @@ class LinuxSyscalls(object):
     def fork_into_cgroup(self, cgroup_fd):
         """fork(), the child starting in the cgroup2 directory open as ``cgroup_fd``.
 
-        clone3(2) with CLONE_INTO_CGROUP (Linux 5.7). Why: moving a process
-        with a write to cgroup.procs takes the host-wide
-        cgroup_threadgroup_rwsem for writing, which first waits for an RCU
-        grace period when it was idle (cgroups/attach_warmup.py); a child
-        created in its cgroup takes it only for reading, as every fork does
-        (kernel/cgroup/cgroup.c, cgroup_css_set_fork).
+        clone3(2) with CLONE_INTO_CGROUP (Linux 5.7): no wait for the kernel,
+        where a write to cgroup.procs can wait for a grace period
+        (cgroups/membership.py says why).
 
         Python's side of a fork is done as os.fork() does it: PyOS_BeforeFork,
         then PyOS_AfterFork_Child or _Parent, with the GIL held throughout
