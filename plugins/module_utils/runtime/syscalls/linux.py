@@ -139,10 +139,12 @@ class LinuxSyscalls(object):
         then PyOS_AfterFork_Child or _Parent, with the GIL held throughout
         (the child's only thread holds it). glibc's side is not: fork(3) also
         runs pthread_atfork handlers and resets locks (malloc, stdio) that
-        another thread may hold at that instant, and records the child's
-        thread id in its thread control block. So only a single-threaded
-        caller may use this, and its child should do what exec's does:
-        system calls, then execve(2) or _exit(2).
+        another thread may hold at that instant. So only a single-threaded
+        caller may use this (the monitor forking the init, exec's parent),
+        and nothing in it registers atfork handlers. The thread id glibc
+        keeps for the child's thread is then still the parent's: only the
+        owner checks of its recursive and error-checking mutexes read it,
+        and with one thread they stay consistent.
 
         Returns 0 in the child and its pid in the parent. SyscallError:
         ENOSYS (no clone3, or a seccomp filter refusing it), E2BIG or EINVAL
