@@ -141,7 +141,8 @@ class LinuxSyscalls(object):
         runs pthread_atfork handlers and resets locks (malloc, stdio) that
         another thread may hold at that instant. So only a single-threaded
         caller may use this (the monitor forking the init, exec's parent),
-        and nothing in it registers atfork handlers. The thread id glibc
+        and a library's atfork handlers (OpenSSL's, loaded in an Ansible
+        module) do not run: the child uses none of them. The thread id glibc
         keeps for the child's thread is then still the parent's: only the
         owner checks of its recursive and error-checking mutexes read it,
         and with one thread they stay consistent.
