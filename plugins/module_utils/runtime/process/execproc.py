@@ -7,7 +7,8 @@ Forked by lifecycle/exec.py, already in the container's pid namespace and
 not dumpable. In order:
 
 1. join the container's cgroup in every hierarchy it was not born into
-   (lifecycle/exec.py) while the host's cgroupfs is still visible;
+   (cgroups/membership.py, fork_into) while the host's cgroupfs is still
+   visible;
 2. setns(2) into the init's other namespaces, the mount namespace last:
    joining it sets our root and cwd to the namespace's root, the container's
    root after its pivot_root (setns(2), "CLONE_NEWNS");
