@@ -14,10 +14,15 @@ def collection_import_root():
     relatively from the collection's package, so its tests import it under
     the name Ansible gives it.
     """
+    import hashlib
     import tempfile
-    base = os.path.join(tempfile.gettempdir(), "opencontainer-test-collections-%d" % os.getuid())
-    link = os.path.join(base, "ansible_collections", "opencontainer", "runtime")
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # One directory per checkout: two checkouts (git worktrees) testing at
+    # once must not repoint each other's link.
+    tag = hashlib.sha256(repo.encode()).hexdigest()[:12]
+    base = os.path.join(tempfile.gettempdir(), "opencontainer-test-collections-%d-%s"
+                        % (os.getuid(), tag))
+    link = os.path.join(base, "ansible_collections", "opencontainer", "runtime")
     if os.path.realpath(link) != repo:
         os.makedirs(os.path.dirname(link), exist_ok=True)
         if os.path.lexists(link):
