@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -243,3 +244,33 @@ def test_reboot_simulation_leaves_no_stale_limit_and_no_cgroup(oci, default_cgro
     if where == "default":
         tag_dir = os.path.dirname(state["cgroup"]["path"])
         assert [d for d in H.cgroup_dirs_under(tag_dir)] == [], "the state root's level of %s is left" % tag_dir
+
+
+def test_a_cgroup_with_processes_of_no_container_is_refused(oci):
+    """No claim names it, but a process lives there: still not a container's to take (runc 1.2 refuses it too)."""
+    path = oci.cgroup_prefix + "/foreign"
+    sleeper = subprocess.Popen(["sleep", "1000"])
+    made = []
+    try:
+        for mount in H.cgroup_mounts():
+            directory = os.path.join(mount, path.lstrip("/"))
+            os.makedirs(directory)
+            made.append(directory)
+            if os.path.exists(os.path.join(directory, "cpuset.cpus")):  # cpusets.rst: empty until set, top down
+                for level in (os.path.dirname(directory), directory):
+                    for name in ("cpuset.cpus", "cpuset.mems"):
+                        with open(os.path.join(level, name), "w") as handle:
+                            handle.write(_read(mount, name))
+            with open(os.path.join(directory, "cgroup.procs"), "w") as handle:
+                handle.write(str(sleeper.pid))
+        container_id = oci.new_id()
+        H.assert_fails(oci.rt.create(container_id, oci.bundle(H.base_config(["true"], oci.rootfs, path))),
+                       "already holds 1 process", str(sleeper.pid))
+        assert sleeper.poll() is None
+        assert all(sleeper.pid in H.cgroup_procs(d) for d in made)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for directory in made:
+            H.wait_for(lambda: not H.cgroup_procs(directory), 5, what="%s empty" % directory)
+            os.rmdir(directory)

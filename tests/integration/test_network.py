@@ -177,9 +177,11 @@ def test_published_port_answers_and_rules_go_with_the_container(oci, net):
 
 def test_parallel_creates_get_distinct_addresses_and_delete_frees_all(oci, net):
     ids = [oci.new_id() for dummy in range(6)]
-    bundle = oci.bundle(net.config(["sleep", "1000"], publish=["%d:80" % random.randint(30000, 39999)]))
+    port = random.randint(30000, 39999)
+    # One config each: a cgroup is one container's (create refuses a path another container claims).
+    bundles = dict((c, oci.bundle(net.config(["sleep", "1000"], publish=["%d:80" % port]))) for c in ids)
     results = {}
-    threads = [threading.Thread(target=lambda c=c: results.__setitem__(c, oci.rt.create(c, bundle))) for c in ids]
+    threads = [threading.Thread(target=lambda c=c: results.__setitem__(c, oci.rt.create(c, bundles[c]))) for c in ids]
     for thread in threads:
         thread.start()
     for thread in threads:
