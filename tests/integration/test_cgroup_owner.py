@@ -274,3 +274,34 @@ def test_a_cgroup_with_processes_of_no_container_is_refused(oci):
         for directory in made:
             H.wait_for(lambda: not H.cgroup_procs(directory), 5, what="%s empty" % directory)
             os.rmdir(directory)
+
+
+def _cgroup2_base():
+    for base in (os.path.join(H.CGROUP_ROOT, "unified"), H.CGROUP_ROOT):
+        if os.path.isfile(os.path.join(base, "cgroup.procs")) and os.path.isfile(os.path.join(base, "cgroup.controllers")):
+            return base
+    return None
+
+
+@pytest.mark.skipif(_cgroup2_base() is None, reason="no cgroup2 hierarchy to attach a device program to")
+def test_an_earlier_users_device_program_is_replaced(oci):
+    """cgroup v2: a reused cgroup's old device filter would keep denying what the new config allows."""
+    from runtime.cgroups import devices_bpf
+    from runtime.cgroups.devices import normalize_rules
+    from runtime.syscalls.host import real
+    cgroup = os.path.join(_cgroup2_base(), oci.cgroup_prefix.lstrip("/"), "devices")
+    os.makedirs(cgroup)
+    try:
+        deny_null = normalize_rules([{"allow": True, "access": "rwm"},
+                                     {"allow": False, "type": "c", "major": 1, "minor": 3, "access": "rwm"}])
+        allow_all = normalize_rules([{"allow": True, "access": "rwm"}])
+        devices_bpf.apply_device_rules(cgroup, deny_null, real())
+        devices_bpf.apply_device_rules(cgroup, allow_all, real())  # as for a fresh cgroup: added
+        earlier = devices_bpf.attached_program_ids(cgroup, real())
+        assert len(earlier) == 2  # both apply: /dev/null would still be denied
+        devices_bpf.apply_device_rules(cgroup, allow_all, real(), replace=True)
+        now = devices_bpf.attached_program_ids(cgroup, real())
+        assert len(now) == 1 and not set(now) & set(earlier)
+    finally:
+        os.rmdir(cgroup)  # detaches and frees the program
+        os.rmdir(os.path.dirname(cgroup))

@@ -19,6 +19,7 @@ from test_cgroups_sim import SimFiles, SimHost  # noqa: E402
 from runtime.cgroups import owner  # noqa: E402
 from runtime.cgroups.manager import CgroupManager, resolve_cgroups_path  # noqa: E402
 from runtime.errors import CgroupError  # noqa: E402
+from runtime.syscalls.fake import FakeSyscalls  # noqa: E402
 
 
 class Host(object):
@@ -322,3 +323,18 @@ def test_a_reused_cgroup_keeps_no_stale_limit(tmp_path):
                                        ("memory", "memory.memsw.limit_in_bytes", "-1"), ("pids", "pids.max", "max")]:
         with open(host.path(hierarchy, "opencontainer", "c1", filename)) as handle:
             assert handle.read().strip() == value
+
+
+@pytest.mark.parametrize("reused", [False, True])
+def test_v2_device_programs_of_a_reused_cgroup_are_looked_up_to_be_replaced(tmp_path, reused):
+    host = Host(tmp_path, "unified")
+    if reused:
+        os.makedirs(host.sim.path("x"))
+    fake = FakeSyscalls()
+    mgr = host.sim.manager("c1", "/x", syscalls=fake, state_root=host.root("r1"), claims_dir=host.claims)
+    host.save(mgr)
+    mgr.create()
+    mgr.apply({})
+    commands = [call[1] for call in fake.calls if call[0] == "bpf"]
+    # BPF_PROG_QUERY (16) first for a reused cgroup (the fake lists no program, so nothing is detached)
+    assert commands == ([16] if reused else []) + [5, 8]

@@ -206,7 +206,9 @@ class CgroupManager(CgroupLifetime, LiveCgroup):
             write_control(self._files, directory, filename, write.value, write.field)
         if plan.device_flavor == V2:
             from . import devices_bpf
-            devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
+            directory = self._dir(self._v2())
+            devices_bpf.apply_device_rules(directory, plan.device_rules, self._syscalls(),
+                                           replace=directory in self.preexisting)
 
     def _reset_stale_limits(self):
         """Give a cgroup that existed before create a new cgroup's limits back (reset.py says why)."""
