@@ -219,12 +219,16 @@ def test_owns_cgroup_sees_a_replaced_directory_and_a_taken_claim(tmp_path):
     assert owner.read_claim(mgr.claim["file"])["token"] == "someone-else"
 
 
-def test_owns_cgroup_without_records_is_the_old_behaviour(tmp_path):
+def test_owns_cgroup_without_records_unless_a_later_container_claimed_the_path(tmp_path, monkeypatch):
     host = Host(tmp_path)
+    monkeypatch.setattr(owner, "CLAIMS_DIR", host.claims)
     mgr = host.created("r1", "c1", "/x")
     data = mgr.to_dict()
     del data["claim"], data["identity"]  # state written before claims existed
-    assert CgroupManager.from_dict(data, files=host.sim.files).owns_cgroup()
+    old = CgroupManager.from_dict(data, files=host.sim.files)
+    assert not old.owns_cgroup()  # a container of this version claims /x
+    mgr.release_claim()
+    assert old.owns_cgroup()
 
 
 def test_create_makes_a_parent_again_that_a_concurrent_delete_removed(tmp_path):

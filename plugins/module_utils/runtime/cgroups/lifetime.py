@@ -132,14 +132,16 @@ class CgroupLifetime(object):
 
         False when the directories were removed and made again, the host
         rebooted, or another container claimed the path. State written
-        before claims existed has neither record: then it is taken as ours.
+        before claims existed has neither record: then the cgroup is ours
+        unless a container claimed its path since (only later ones do).
         """
         if self.identity and not owner.still_the_same(self._files, self.identity, self.paths):
             return False
         if self.claim:
             claim = owner.read_claim(self.claim["file"])
-            if claim is not None and claim.get("token") != self.claim["token"]:
-                return False
+            return claim is None or claim.get("token") == self.claim["token"]
+        if not self.identity:
+            return owner.read_claim(owner.Claims(owner.CLAIMS_DIR, self._files).file_for(self.path)) is None
         return True
 
     def release_claim(self):
