@@ -61,17 +61,19 @@ class CgroupLifetime(object):
 
     def _make(self):
         """mkdir every level; a parent that a concurrent delete removes meanwhile is made again."""
-        for attempt in range(5):
+        missing = None
+        for _attempt in range(5):
             made = []
             try:
                 for hierarchy in self.hierarchies:
                     for directory in self._ancestors(hierarchy)[1:]:
-                        if self._mkdir(directory, vanished_ok=attempt < 4):
+                        if self._mkdir(directory):
                             made.append(directory)
                     if not hierarchy.is_v2 and "cpuset" in hierarchy.controllers:
                         self._inherit_cpuset(hierarchy)
-            except _Vanished:
+            except _Vanished as exc:
                 self._unmake(made)
+                missing = exc.args[0]
                 continue
             except Exception:
                 # Leave nothing half-made behind: remove what this call created.
@@ -81,6 +83,8 @@ class CgroupLifetime(object):
             leaves = set(self.paths.values())
             self.preexisting = [d for d in sorted(leaves) if d not in made]
             return made
+        raise CgroupError("%s: creating cgroup %s: %s (its parent vanished at each of 5 attempts)"
+                          % (_CGROUPS_PATH, missing, posix.strerror(errno.ENOENT)))
 
     def _unmake(self, made):
         for directory in reversed(made):
@@ -163,15 +167,15 @@ class CgroupLifetime(object):
                               "needs a cgroup of its own" % (_CGROUPS_PATH, self.path, len(pids),
                                                              ", ".join(str(pid) for pid in pids[:5])))
 
-    def _mkdir(self, directory, vanished_ok=False):
+    def _mkdir(self, directory):
         try:
             self._files.mkdir(directory)
             return True
         except OSError as exc:
             if exc.errno == errno.EEXIST and self._files.isdir(directory):
                 return False  # reused; not ours to remove later
-            if exc.errno == errno.ENOENT and vanished_ok:
-                raise _Vanished()  # another container's delete removed an empty shared parent
+            if exc.errno == errno.ENOENT:
+                raise _Vanished(directory)  # another container's delete removed an empty shared parent
             raise CgroupError("%s: creating cgroup %s: %s"
                               % (_CGROUPS_PATH, directory, posix.strerror(exc.errno or 0)))
 
