@@ -105,6 +105,7 @@ def test_same_id_in_two_state_roots_gets_two_cgroups(oci, other_root, default_cg
     assert second["cgroup"]["path"] == "opencontainer/%s/%s" % (tag, container_id)
     other_root.delete(container_id, force=True).check()
     assert not any(os.path.exists(d) for d in _leaves(first) + _leaves(second))
+    assert not any(os.path.exists(s["cgroup"]["claim"]["file"]) for s in (first, second))
 
 
 def test_same_cgroups_path_in_two_configs_is_refused_while_its_owner_exists(oci, other_root):
@@ -241,6 +242,7 @@ def test_reboot_simulation_leaves_no_stale_limit_and_no_cgroup(oci, default_cgro
     while time.monotonic() < deadline and any(os.path.exists(d) for d in _leaves(state)):
         time.sleep(0.05)
     assert [d for d in _leaves(state) if os.path.exists(d)] == []
+    assert not os.path.exists(state["cgroup"]["claim"]["file"]), "delete left the cgroup's claim"
     if where == "default":
         tag_dir = os.path.dirname(state["cgroup"]["path"])
         assert [d for d in H.cgroup_dirs_under(tag_dir)] == [], "the state root's level of %s is left" % tag_dir
