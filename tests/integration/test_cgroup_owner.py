@@ -245,7 +245,7 @@ def test_reboot_simulation_leaves_no_stale_limit_and_no_cgroup(oci, default_cgro
     assert not os.path.exists(state["cgroup"]["claim"]["file"]), "delete left the cgroup's claim"
     if where == "default":
         tag_dir = os.path.dirname(state["cgroup"]["path"])
-        assert [d for d in H.cgroup_dirs_under(tag_dir)] == [], "the state root's level of %s is left" % tag_dir
+        assert not H.cgroup_dirs_under(tag_dir), "the state root's level of %s is left" % tag_dir
 
 
 def test_a_cgroup_with_processes_of_no_container_is_refused(oci):

@@ -195,7 +195,6 @@ class CgroupLifetime(object):
                                   "%s: copying %s from the parent cgroup" % (_CGROUPS_PATH,
                                                                              filename))
 
-
     # -- destroy ------------------------------------------------------------
     def destroy(self, timeout=5.0):
         """rmdir the cgroups this manager created, deepest first.
