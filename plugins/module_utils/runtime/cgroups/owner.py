@@ -98,13 +98,24 @@ def read_claim(claim_file):
 
 
 def release(claim_file, token):
-    """Remove the claim when it is still ``token``'s (delete, or a failed create)."""
-    claim = read_claim(claim_file)
-    if claim is not None and claim.get("token") == token:
-        try:
-            posix.unlink(claim_file)
-        except OSError:
-            pass
+    """Remove the claim when it is still ``token``'s (delete, or a failed create).
+
+    Under the claim directory's lock, so that a create claiming the path anew
+    meanwhile never loses its claim to this unlink.
+    """
+    try:
+        lock = DirLock(pathlite.dirname(claim_file)).acquire()
+    except OSError:
+        return  # no claim directory: no claim
+    try:
+        claim = read_claim(claim_file)
+        if claim is not None and claim.get("token") == token:
+            try:
+                posix.unlink(claim_file)
+            except OSError:
+                pass
+    finally:
+        lock.release()
 
 
 class Claims(object):
