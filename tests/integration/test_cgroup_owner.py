@@ -307,3 +307,15 @@ def test_an_earlier_users_device_program_is_replaced(oci):
     finally:
         os.rmdir(cgroup)  # detaches and frees the program
         os.rmdir(os.path.dirname(cgroup))
+
+
+def test_the_state_roots_cgroup_level_goes_with_its_last_container(oci, default_cgroups):
+    """opencontainer/<tag> is shared by the state root's containers: the last delete removes it, whoever made it."""
+    ids = [oci.new_id(), oci.new_id()]
+    for container_id in ids:
+        default_cgroups(oci.rt.root, container_id)
+        oci.rt.create_started(container_id, oci.bundle(H.base_config(["sleep", "1000"], oci.rootfs)))
+    tag_level = os.path.dirname(oci.rt.read_state_file(ids[0])["cgroup"]["path"])
+    for container_id in ids:  # the maker of the shared level first
+        oci.rt.delete(container_id, force=True).check()
+    assert not H.cgroup_dirs_under(tag_level), "cgroup level %s of the state root is left" % tag_level

@@ -342,3 +342,14 @@ def test_v2_device_programs_of_a_reused_cgroup_are_looked_up_to_be_replaced(tmp_
     commands = [call[1] for call in fake.calls if call[0] == "bpf"]
     # BPF_PROG_QUERY (16) first for a reused cgroup (the fake lists no program, so nothing is detached)
     assert commands == ([16] if reused else []) + [5, 8]
+
+
+@pytest.mark.parametrize("order", [("c1", "c2"), ("c2", "c1")])
+def test_the_default_paths_shared_parents_go_with_the_last_container(tmp_path, order):
+    host = Host(tmp_path)
+    managers = dict((cid, host.created("r1", cid)) for cid in ("c1", "c2"))
+    tag_level = os.path.dirname(managers["c1"].paths["memory"])
+    managers[order[0]].destroy(timeout=0.5)
+    assert os.path.isdir(tag_level)  # the other container still lives there
+    managers[order[1]].destroy(timeout=0.5)
+    assert not os.path.exists(host.sim.path("memory", "opencontainer"))

@@ -101,16 +101,17 @@ class CgroupLifetime(object):
         directory at the default path, which only this runtime makes. A
         directory made by someone else at a configured path stays theirs.
         """
-        if not self.preexisting or (stale is None and not self.claim.get("adopt")):
-            return
         ours = set()
         for hierarchy in self.hierarchies:
             ours.update(self._ancestors(hierarchy)[1:])
-        adopt = list(self.preexisting)
-        if stale is not None:
-            adopt += [d for d in stale.get("made") or [] if isinstance(d, str) and d in ours]
+        adopt = []
         if self.claim.get("adopt"):
-            adopt += sorted(ours)  # opencontainer/ and the state root's level: shared parents, removed once empty
+            # Every level of the default path is this runtime's. opencontainer/ and the state root's
+            # level are shared parents, removed by whichever delete leaves them empty (not only by
+            # the container that happened to make them, whose delete may come while others live there).
+            adopt += sorted(ours)
+        elif self.preexisting and stale is not None:
+            adopt += self.preexisting + [d for d in stale.get("made") or [] if isinstance(d, str) and d in ours]
         for directory in adopt:
             if directory not in self.created and self._files.isdir(directory):
                 self.created.append(directory)
