@@ -37,8 +37,8 @@ def run_bpf(program, nr, arch, args=(0,) * 6):
     insns = []
     for offset in range(0, len(program), 8):
         chunk = program[offset:offset + 8]
-        insns.append((int.from_bytes(chunk[0:2], sys.byteorder), chunk[2], chunk[3],
-                       int.from_bytes(chunk[4:8], sys.byteorder)))
+        code = int.from_bytes(chunk[0:2], sys.byteorder)
+        insns.append((code, chunk[2], chunk[3], int.from_bytes(chunk[4:8], sys.byteorder)))
     a = x = 0
     mem = [0] * 16
     pc = 0
@@ -226,6 +226,8 @@ def test_real_filter_without_stub(seccomp):
     lib = S._library()
     native = lib.seccomp_arch_native()
     default = run_bpf(compiled.program, 1000, native)
-    expected = {"SCMP_ACT_ALLOW": ALLOW}.get(seccomp["defaultAction"],
-                                              ERRNO | seccomp.get("defaultErrnoRet", errno.EPERM))
+    if seccomp["defaultAction"] == "SCMP_ACT_ALLOW":
+        expected = ALLOW
+    else:
+        expected = ERRNO | seccomp.get("defaultErrnoRet", errno.EPERM)
     assert default == expected
