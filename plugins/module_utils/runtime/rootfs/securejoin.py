@@ -165,6 +165,7 @@ def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None):
                     # An absolute link restarts at the root, not at the host's "/".
                     while len(stack) > 1:
                         os.close(stack.pop())
+                    del walked[:]
                 parts.extend(reversed(_split(target)))  # the link's components come next, in order
                 continue
             if not is_last and not stat.S_ISDIR(mode):
