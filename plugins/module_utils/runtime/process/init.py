@@ -214,12 +214,14 @@ def _start_phase(ctx, conn, program, state_json):
 def _hook_confinement(compiled, process):
     """What a startContainer hook's process does before its exec: enter the container's filter.
 
-    As in runc, the hook is as confined as the container's process will be:
-    its seccomp filter and, with process.noNewPrivileges, no_new_privs. The
-    child still has the init's capabilities (CAP_SYS_ADMIN: loading needs it
-    without no_new_privs, seccomp(2) EACCES). After this the child only
-    closes its inherited fds (close_range(2), or close(2) one by one when
-    the filter refuses that) and calls execve(2).
+    As in runc, the hook runs under the container's seccomp filter and, with
+    process.noNewPrivileges, no_new_privs. Unlike in runc, which runs these
+    hooks after it switched to the container's user and capabilities, the
+    hook keeps the init's identity and capabilities, as it did before
+    (loading the filter without no_new_privs needs that CAP_SYS_ADMIN,
+    seccomp(2) EACCES). After this the child only closes its inherited fds
+    (close_range(2), or close(2) one by one when the filter refuses that)
+    and calls execve(2).
     """
     if compiled is None:
         return None
