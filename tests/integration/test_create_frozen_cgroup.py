@@ -97,8 +97,12 @@ def assert_nothing_left(oci, cid, frozen_dir, prefix):
     assert H.cgroup_dirs_under(prefix) == {frozen_dir: [frozen_dir]}
 
 
-@pytest.mark.parametrize("kind", ["v1", "v2"])
-@pytest.mark.parametrize("where", ["itself", "parent"])
+# runc 1.1 checks only the v1 freezer.state of the container's own cgroup.
+@pytest.mark.parametrize("where,kind", [
+    ("itself", "v1"),
+    pytest.param("parent", "v1", marks=pytest.mark.ours),
+    pytest.param("itself", "v2", marks=pytest.mark.ours),
+    pytest.param("parent", "v2", marks=pytest.mark.ours)])
 @pytest.mark.parametrize("verb", ["create", "run"])
 def test_frozen_cgroup_fails_at_once(oci, frozen, kind, where, verb):
     prefix = oci.cgroup_prefix
