@@ -181,6 +181,45 @@ def test_start_container_hook_runs_under_the_filter(oci, no_new_privileges):
     assert not os.path.exists(oci.out_file("from-process"))
 
 
+@pytest.fixture
+def searchable(oci):
+    """As test_userns.py: the mapped root must reach the test's directory (pytest makes it 0700)."""
+    changed = []
+    path = oci.tmp
+    while path not in ("/", "/tmp"):
+        mode = os.stat(path).st_mode & 0o7777
+        if mode & 0o001 == 0:
+            os.chmod(path, mode | 0o001)
+            changed.append((path, mode))
+        path = os.path.dirname(path)
+    yield
+    for path, mode in changed:
+        os.chmod(path, mode)
+
+
+def test_start_container_hook_under_the_filter_in_a_user_namespace(oci, searchable):
+    """Without no_new_privs the hook's load needs CAP_SYS_ADMIN: the init's, in its user namespace."""
+    if not os.path.exists("/proc/self/ns/user"):
+        pytest.skip("no user namespaces on this kernel")
+    rootfs = oci.private_rootfs()
+    subprocess.run(["chown", "-R", "100000:100000", rootfs], check=True, timeout=60)
+    config = oci.config(["true"], rootfs=rootfs)
+    H.set_namespace(config, "user")
+    config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    config["process"]["noNewPrivileges"] = False
+    config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                                  "syscalls": [{"names": MKDIR_CALLS, "action": "SCMP_ACT_ERRNO"}]}
+    script = "mkdir /tmp/from-hook 2> /out/hook.err; echo $? > /out/hook.rc"
+    H.add_hook(config, "startContainer", "/bin/busybox", ["sh", "-c", script])
+    code, out = run(oci, config)
+    assert code == 0, out
+    with open(oci.out_file("hook.rc")) as handle:
+        assert handle.read().strip() == "1"
+    with open(oci.out_file("hook.err")) as handle:
+        assert EPERM_TEXT in handle.read()
+
+
 @pytest.mark.ours  # runc's start returns before its init runs the startContainer hooks
 def test_start_container_hook_killed_by_the_filter_fails_start(oci):
     """A KILL rule the hook trips kills the hook: start fails and says so."""
