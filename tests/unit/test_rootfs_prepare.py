@@ -135,6 +135,29 @@ def test_propagation_and_private_parent_follow_config(env):
     ]
 
 
+@pytest.mark.parametrize("value,building", [
+    (None, C.MS_SLAVE | C.MS_REC),
+    ("rslave", C.MS_SLAVE | C.MS_REC),
+    ("rprivate", C.MS_PRIVATE | C.MS_REC),
+    ("rshared", C.MS_SHARED | C.MS_REC),
+    ("shared", C.MS_SHARED),
+    # Applied only after pivot_root (finalize_in): an unbindable "/" would make
+    # the rootfs bind fail with EINVAL, a non-recursive private or slave one
+    # would leave the other copies of shared host mounts peers of the host's.
+    ("unbindable", C.MS_SLAVE | C.MS_REC),
+    ("runbindable", C.MS_SLAVE | C.MS_REC),
+    ("private", C.MS_SLAVE | C.MS_REC),
+    ("slave", C.MS_SLAVE | C.MS_REC),
+])
+def test_root_propagation_while_building(env, value, building):
+    config = {"mounts": [], "linux": {"rootfsPropagation": value} if value else {}}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert sc.mounts()[0] == ("mount", "", "/", "", building, None)
+    assert ("mount", env["rootfs"], env["rootfs"], "", C.MS_BIND | C.MS_REC, None) in sc.mounts()
+    assert not [call for call in sc.mounts() if call[4] & C.MS_UNBINDABLE]
+
+
 def test_unknown_root_propagation(env):
     config = {"linux": {"rootfsPropagation": "sideways"}}
     with pytest.raises(UnsupportedError):

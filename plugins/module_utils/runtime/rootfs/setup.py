@@ -7,14 +7,14 @@ The init process runs in a fresh mount namespace (mount_namespaces(7)): it
 starts with a copy of the host's mounts, which may still be peers of the
 host's (shared propagation). So:
 
-1. prepare_rootfs: make "/" recursively slave (or what
-   linux.rootfsPropagation asks) so nothing mounted here reaches the host;
+1. prepare_rootfs: make "/" recursively slave (or what a recursive or
+   shared linux.rootfsPropagation asks) so nothing mounted here reaches the host;
    make the mounts pivot_root(2) cares about private if they are shared;
    bind the rootfs onto itself so it is a mount point; perform
    config["mounts"] in order; create /dev nodes and links.
 2. pivot_root: make the rootfs "/" and drop the host's tree.
 3. finalize_rootfs: readonlyPaths, maskedPaths, root.readonly, and the
-   rootfsPropagation of the new "/".
+   rootfsPropagation of the new "/" (the only place "unbindable" can go).
 
 No module is imported lazily: after pivot_root the host's Python library
 is out of reach.
@@ -33,6 +33,24 @@ from .options import parse_propagation
 # config-linux.md: without rootfsPropagation the runtime picks; rslave keeps
 # host mounts visible (e.g. a later USB mount) without leaking ours back.
 DEFAULT_ROOT_PROPAGATION = C.MS_SLAVE | C.MS_REC
+
+# rootfsPropagation values applied to "/" already while the rootfs is built:
+# the recursive ones, and "shared", which asks for propagation to the host.
+# The others wait for the new root (finalize_in): "unbindable" would make
+# the rootfs bind below fail with EINVAL (mount_namespaces(7): an unbindable
+# mount cannot be bind mounted), and "private" or "slave" on "/" alone would
+# leave the other copies of shared host mounts peers of the host's while the
+# container's mounts are made on them. Until then "/" is rslave.
+_PROPAGATION_WHILE_BUILDING = ("shared", "rshared", "rslave", "rprivate")
+
+
+def building_propagation(value):
+    """The propagation flags of "/" while the rootfs is built, for linux.rootfsPropagation ``value``."""
+    if value in _PROPAGATION_WHILE_BUILDING:
+        return parse_propagation(value)
+    if value:
+        parse_propagation(value)  # an unknown value fails here, before any mount(2)
+    return DEFAULT_ROOT_PROPAGATION
 
 
 def _sc(syscalls):
@@ -113,9 +131,9 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
     if not os.path.isdir(rootfs):
         raise RootfsError("root.path: %s is not a directory" % rootfs)
     propagation = (config.get("linux") or {}).get("rootfsPropagation")
-    root_flags = parse_propagation(propagation) if propagation else DEFAULT_ROOT_PROPAGATION
+    root_flags = building_propagation(propagation)
     _mount(sc, "", "/", "", root_flags, "setting the propagation of / to %s"
-           % (propagation or "rslave"))
+           % (propagation if root_flags != DEFAULT_ROOT_PROPAGATION else "rslave"))
     make_pivot_mounts_private(rootfs, sc)
     _mount(sc, rootfs, rootfs, "", C.MS_BIND | C.MS_REC,
            "bind mount of the rootfs %s onto itself" % rootfs)
