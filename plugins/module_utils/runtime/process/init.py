@@ -116,13 +116,15 @@ def _create_phase(ctx, sock):
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
     rootfs.pivot_root(ctx.rootfs)
-    if config["process"].get("terminal"):
-        terminal.attach_terminal(config["process"], ctx.console, mount_console=_mount_console)
+    process = config.get("process")
+    if process and process.get("terminal"):
+        terminal.attach_terminal(process, ctx.console, mount_console=_mount_console)
         ctx.console = None
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
     rootfs.finalize_rootfs(config)
-    process = config["process"]
+    if process is None:
+        return None  # config.md: no process, nothing to start (start refuses: lifecycle/start.py)
     program = find_program(process["args"][0], process.get("env") or [])
     cwd = process.get("cwd") or "/"
     try:
@@ -191,7 +193,9 @@ def _wait_for_start(ctx, listener, program):
 
 def _start_phase(ctx, conn, program, state_json):
     config = ctx.config
-    process = config["process"]
+    process = config.get("process")
+    if process is None:
+        raise RuntimeFailure("the container's config has no process to start")
     hooks.run_phase(config, "startContainer", state_json, preexec=_hook_confinement(ctx.seccomp, process))
     apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:
