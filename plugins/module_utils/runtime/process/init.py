@@ -105,7 +105,7 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    built = rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
     if ctx.pid_sent_fd is not None:
         os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
         os.close(ctx.pid_sent_fd)
@@ -118,7 +118,8 @@ def _create_phase(ctx, sock):
     rootfs.pivot_root(ctx.rootfs)
     process = config.get("process")
     if process and process.get("terminal"):
-        terminal.attach_terminal(process, ctx.console, mount_console=_mount_console)
+        host_dev = built.host_dev if built is not None else None
+        terminal.attach_terminal(process, ctx.console, mount_console=lambda slave: _mount_console(slave, host_dev))
         ctx.console = None
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
@@ -144,8 +145,32 @@ def _check_reachable(rootfs):
                              "ids" % (rootfs, e.strerror))
 
 
-def _mount_console(slave_path):
-    """Bind the pty slave on /dev/console (config-linux.md "Default Devices")."""
+def _mount_console(slave_path, host_dev=None):
+    """Bind the pty slave on /dev/console (config-linux.md "Default Devices").
+
+    In the host's own /dev (rootfs/hostdev.py) only over the host's node,
+    which the bind covers in this mount namespace and leaves as it is.
+    """
+    if host_dev is not None and _is_host_dev(host_dev):
+        if not os.path.exists("/dev/console") or os.path.islink("/dev/console"):
+            raise RuntimeFailure("process.terminal: %s" % host_dev.refusal("/dev/console"))
+    else:
+        _make_console_node()
+    try:
+        real().mount(slave_path, "/dev/console", "", C.MS_BIND, None)
+    except RuntimeFailure as e:
+        raise RuntimeFailure("process.terminal: bind mount of %s on /dev/console failed: %s" % (slave_path, e))
+
+
+def _is_host_dev(host_dev):
+    fd = os.open("/dev", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        return host_dev.is_host_dev(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_console_node():
     try:
         if os.path.islink("/dev/console"):
             os.unlink("/dev/console")
@@ -153,10 +178,6 @@ def _mount_console(slave_path):
         os.close(fd)
     except OSError as e:
         raise RuntimeFailure("process.terminal: cannot create /dev/console in the container: %s" % e.strerror)
-    try:
-        real().mount(slave_path, "/dev/console", "", C.MS_BIND, None)
-    except RuntimeFailure as e:
-        raise RuntimeFailure("process.terminal: bind mount of %s on /dev/console failed: %s" % (slave_path, e))
 
 
 def _apply_uts_and_sysctl(config):

@@ -26,6 +26,7 @@ from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
 from . import devices, mountinfo, paths, pivot
+from .hostdev import HostDev
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
 from .options import parse_propagation
@@ -126,6 +127,7 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
     if shares_mount_namespace_with_pid1():
         raise RootfsError("refusing to prepare the rootfs in the host's mount namespace: "
                           "the init process must unshare(CLONE_NEWNS) first")
+    host_dev = HostDev()  # before the first mount: every path still names the host's file
     bundle = bundle_directory(config, rootfs)
     rootfs = os.path.realpath(rootfs)
     if not os.path.isdir(rootfs):
@@ -139,11 +141,11 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
            "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
-                       mount_label=(config.get("linux") or {}).get("mountLabel"))
+                       mount_label=(config.get("linux") or {}).get("mountLabel"), host_dev=host_dev)
     for index, entry in enumerate(config.get("mounts") or ()):
         mount_entry(index, entry, ctx)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
-    devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc)
+    devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc, host_dev=host_dev)
     return ctx
 
 
