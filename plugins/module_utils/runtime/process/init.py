@@ -10,11 +10,13 @@ so it needs no code on disk. Create phase, in order:
    cgroups/membership.py), then enter the namespaces (new cgroup namespaces
    must see that cgroup as their root), the user namespace first
    (userns.py);
-2. build the root file system (rootfs room), then tell the runtime, which
+2. build the root file system (rootfs room; without a mount namespace of
+   its own, none is built: rootfs/chroot.py), then tell the runtime, which
    runs the prestart and createRuntime hooks in the runtime namespace;
 3. run the createContainer hooks (container namespaces, before pivot_root,
    config.md "createContainer Hooks");
-4. pivot_root; with process.terminal a new pty from the container's
+4. pivot_root (chroot(2) without a mount namespace of its own); with
+   process.terminal a new pty from the container's
    /dev/ptmx, its master sent to the console socket, the slave bind-mounted
    on /dev/console and made stdio and controlling terminal (terminal.py;
    before the rootfs turns read-only, as runc does); masked/read-only
@@ -105,7 +107,7 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    built = rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    built = rootfs.build_root(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
     if ctx.pid_sent_fd is not None:
         os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
         os.close(ctx.pid_sent_fd)
@@ -115,7 +117,7 @@ def _create_phase(ctx, sock):
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
-    rootfs.pivot_root(ctx.rootfs)
+    rootfs.switch_root(config, ctx.rootfs)
     process = config.get("process")
     if process and process.get("terminal"):
         host_dev = built.host_dev if built is not None else None
@@ -123,7 +125,7 @@ def _create_phase(ctx, sock):
         ctx.console = None
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
-    rootfs.finalize_rootfs(config)
+    rootfs.finish_root(config)
     if process is None:
         return None  # config.md: no process, nothing to start (start refuses: lifecycle/start.py)
     program = find_program(process["args"][0], process.get("env") or [])

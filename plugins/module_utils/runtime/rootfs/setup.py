@@ -16,16 +16,21 @@ host's (shared propagation). So:
 3. finalize_rootfs: readonlyPaths, maskedPaths, root.readonly, and the
    rootfsPropagation of the new "/" (the only place "unbindable" can go).
 
+Without a mount namespace of its own (none listed, or one joined by path)
+nothing of this happens: build_root, switch_root and finish_root, which the
+init calls, then check, chroot(2) and check again (chroot.py says why).
+
 No module is imported lazily: after pivot_root the host's Python library
 is out of reach.
 """
 
 import os
 
+from .. import namespaces
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from . import devices, mountinfo, paths, pivot
+from . import chroot, devices, mountinfo, paths, pivot
 from .hostdev import HostDev
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
@@ -170,3 +175,29 @@ def finalize_in(config, root, syscalls=None):
 def finalize_rootfs(config, syscalls=None):
     """Step after pivot_root: masked/readonly paths, read-only root, propagation."""
     finalize_in(config, "/", syscalls)
+
+
+def build_root(config, rootfs, cgroup_mounts=(), syscalls=None):
+    """The init's step 1: prepare_rootfs in a new mount namespace, else only checks."""
+    kind = namespaces.mount_namespace_kind(config)
+    if kind == "new":
+        return prepare_rootfs(config, rootfs, cgroup_mounts, syscalls)
+    chroot.check_config(config, kind)
+    return None
+
+
+def switch_root(config, rootfs, syscalls=None):
+    """Step 2: pivot_root in a new mount namespace, else chroot(2)."""
+    kind = namespaces.mount_namespace_kind(config)
+    if kind == "new":
+        pivot_root(rootfs, syscalls)
+    else:
+        chroot.enter_root(rootfs, kind, _sc(syscalls))
+
+
+def finish_root(config, syscalls=None):
+    """Step 3: finalize_rootfs in a new mount namespace, else check the devices found."""
+    if namespaces.mount_namespace_kind(config) == "new":
+        finalize_rootfs(config, syscalls)
+    else:
+        chroot.check_default_devices((config.get("root") or {}).get("path") or "/")
