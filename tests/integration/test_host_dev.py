@@ -110,3 +110,26 @@ def test_terminal_over_the_hosts_dev_leaves_its_console(oci):
     lines = result.stdout.split()
     assert lines[0].startswith("/dev/pts/") and lines[1] == "1", result
     host.assert_unchanged()
+
+
+@pytest.mark.parametrize("destination", ["/dev", "/dev/shm"])
+def test_a_remount_of_the_hosts_dev_is_refused(oci, destination):
+    """A remount without bind would make the host's devtmpfs (or /dev/shm) read-only for the whole host."""
+    host = HostView([oci.tmp, oci.rootfs])
+    config = hosts_dev_config(oci, ["true"])
+    config["mounts"].append({"destination": destination, "options": ["remount", "ro"]})
+    cid = oci.new_id()
+    H.assert_fails(oci.rt.create(cid, oci.bundle(config)), "mounts[", "remount without")
+    host.assert_unchanged()
+    assert os.access("/dev/shm", os.W_OK)
+
+
+def test_a_bind_remount_of_the_hosts_dev_is_the_containers_alone(oci):
+    host = HostView([oci.tmp, oci.rootfs])
+    config = hosts_dev_config(oci, ["sh", "-c", "touch /dev/shm/oci-test-x 2>/dev/null && echo rw || echo ro"])
+    config["mounts"].append({"destination": "/dev/shm", "source": "/dev/shm", "options": ["bind", "remount", "ro"]})
+    result = oci.rt.run(oci.new_id(), oci.bundle(config))
+    assert result.returncode == 0, result
+    assert result.stdout.split()[-1] == "ro"
+    host.assert_unchanged()
+    assert not os.path.exists("/dev/shm/oci-test-x")

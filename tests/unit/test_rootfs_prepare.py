@@ -210,6 +210,29 @@ def test_sysfs_eperm_falls_back_to_binding_host_sys(env):
         C.MS_RDONLY | C.MS_NOSUID
 
 
+@pytest.mark.parametrize("earlier", [[], [{"destination": "/x", "type": "bind", "source": "/tmp"}]])
+def test_a_remount_without_bind_only_on_a_file_system_mounted_before(env, earlier):
+    """mount(2): a remount without MS_BIND changes the superblock, shared with the host's mounts of it."""
+    config = {"mounts": earlier + [{"destination": "/x", "options": ["remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value).startswith("mounts[%d] /x: a remount without \"bind\"" % len(earlier))
+    assert not [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+
+
+def test_a_remount_of_a_file_system_mounted_before(env):
+    config = {"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs"},
+                         {"destination": "/sys", "options": ["remount", "ro"]},
+                         {"destination": "/etc", "type": "bind", "source": env["hostdir"]},
+                         {"destination": "/etc", "source": env["hostdir"], "options": ["bind", "remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    remounts = [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+    assert [call[2] for call in remounts] == ["/sys", "/etc"]
+    assert not remounts[0][4] & C.MS_BIND and remounts[1][4] & C.MS_BIND
+
+
 def test_idmapped_mounts_are_refused(env):
     config = {"mounts": [{"destination": "/x", "type": "bind", "source": env["hostdir"],
                           "uidMappings": [], "gidMappings": []}]}
