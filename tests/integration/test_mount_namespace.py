@@ -105,7 +105,7 @@ def test_no_mount_namespace_chroots_into_the_rootfs(oci):
     oci.rt.delete(cid).check()
     host.assert_unchanged()
     # nothing was created in the rootfs either
-    assert sorted(os.listdir(os.path.join(rootfs, "dev"))) == sorted(name for name, _, _ in DEFAULT_DEVICES)
+    assert sorted(os.listdir(os.path.join(rootfs, "dev"))) == sorted(name for name, dummy, dummy2 in DEFAULT_DEVICES)
 
 
 def test_no_mount_namespace_needs_the_default_devices(oci):
