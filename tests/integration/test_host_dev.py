@@ -133,3 +133,17 @@ def test_a_bind_remount_of_the_hosts_dev_is_the_containers_alone(oci):
     assert result.stdout.split()[-1] == "ro"
     host.assert_unchanged()
     assert not os.path.exists("/dev/shm/oci-test-x")
+
+
+def test_file_systems_below_the_hosts_dev_are_the_hosts_too(oci):
+    """/dev/shm, /dev/pts... come along with a bind of the host's /dev: nothing is made in them either."""
+    host = HostView([oci.tmp, oci.rootfs])
+    shm = sorted(os.listdir("/dev/shm"))
+    config = hosts_dev_config(oci, ["true"])
+    config["linux"]["devices"] = [{"path": "/dev/shm/oci-test-fifo", "type": "p"}]
+    H.assert_fails(oci.rt.create(oci.new_id(), oci.bundle(config)), "linux.devices[0]", "host's /dev")
+    config = hosts_dev_config(oci, ["true"])
+    config["mounts"].append({"destination": "/dev/shm/oci-test-dir", "type": "tmpfs", "source": "tmpfs"})
+    H.assert_fails(oci.rt.create(oci.new_id(), oci.bundle(config)), "mounts[", "host's /dev")
+    assert sorted(os.listdir("/dev/shm")) == shm
+    host.assert_unchanged()

@@ -129,3 +129,21 @@ def test_mount_points_are_not_created_in_the_hosts_dev(host):
     os.close(open_in_root(host["root"], "/mnt/x", create="dir", syscalls=FakeSyscalls(),
                           guard=HostDev(host["dev"])))
     assert os.path.isdir(os.path.join(host["root"], "mnt", "x"))
+
+
+class _Entry(object):
+    def __init__(self, mount_point):
+        self.mount_point = mount_point
+
+
+def test_the_root_of_a_file_system_mounted_below_the_hosts_dev_is_the_hosts(host):
+    deep = os.path.join(host["dev"], "a", "shm")
+    os.makedirs(os.path.join(deep, "sub"))
+    guard = HostDev(host["dev"], mounts=[_Entry(deep), _Entry("/elsewhere")])
+    for path, expected in ((deep, True), (os.path.join(deep, "sub"), False),
+                           (os.path.join(host["dev"], "a"), True)):
+        fd = os.open(path, os.O_PATH | os.O_DIRECTORY)
+        try:
+            assert guard.is_host_dev(fd) == expected, path
+        finally:
+            os.close(fd)
