@@ -27,6 +27,9 @@ exactly as before the container. Instead:
 * the /dev found there must already supply config-linux.md's "Default
   Devices" and, where their targets exist, the "Dev symbolic links": create
   fails when one is missing instead of creating it.
+
+chroot(2) is no boundary (its man page: a process with CAP_SYS_CHROOT can
+leave it); isolating a container's files takes a mount namespace.
 """
 
 import os
