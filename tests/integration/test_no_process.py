@@ -44,6 +44,16 @@ def test_create_without_process_then_start_fails(oci):
     H.wait_for(lambda: not H.pid_alive(pid), what="init %d gone" % pid)
 
 
+@pytest.mark.ours
+def test_exec_into_a_container_without_process(oci):
+    """runc 1.1 lets exec into a created container: its namespaces and root are there."""
+    cid, dummy = created_without_process(oci)
+    result = oci.rt.cmd("exec", cid, "cat", "/etc/hostname")
+    assert result.returncode == 0, result
+    assert result.stdout.strip() == "rootfs"
+    assert oci.rt.state(cid)["status"] == "created"
+
+
 @pytest.mark.parametrize("signal_name", ["KILL", "TERM"])
 def test_kill_and_delete_without_process(oci, signal_name):
     cid, dummy = created_without_process(oci)
