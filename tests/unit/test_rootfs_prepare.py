@@ -135,6 +135,29 @@ def test_propagation_and_private_parent_follow_config(env):
     ]
 
 
+@pytest.mark.parametrize("value,building", [
+    (None, C.MS_SLAVE | C.MS_REC),
+    ("rslave", C.MS_SLAVE | C.MS_REC),
+    ("rprivate", C.MS_PRIVATE | C.MS_REC),
+    ("rshared", C.MS_SHARED | C.MS_REC),
+    ("shared", C.MS_SHARED),
+    # Applied only after pivot_root (finalize_in): an unbindable "/" would make
+    # the rootfs bind fail with EINVAL, a non-recursive private or slave one
+    # would leave the other copies of shared host mounts peers of the host's.
+    ("unbindable", C.MS_SLAVE | C.MS_REC),
+    ("runbindable", C.MS_SLAVE | C.MS_REC),
+    ("private", C.MS_SLAVE | C.MS_REC),
+    ("slave", C.MS_SLAVE | C.MS_REC),
+])
+def test_root_propagation_while_building(env, value, building):
+    config = {"mounts": [], "linux": {"rootfsPropagation": value} if value else {}}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert sc.mounts()[0] == ("mount", "", "/", "", building, None)
+    assert ("mount", env["rootfs"], env["rootfs"], "", C.MS_BIND | C.MS_REC, None) in sc.mounts()
+    assert not [call for call in sc.mounts() if call[4] & C.MS_UNBINDABLE]
+
+
 def test_unknown_root_propagation(env):
     config = {"linux": {"rootfsPropagation": "sideways"}}
     with pytest.raises(UnsupportedError):
@@ -185,6 +208,29 @@ def test_sysfs_eperm_falls_back_to_binding_host_sys(env):
     remount = [c for c in calls if c[2] == "/sys" and c[4] & C.MS_REMOUNT]
     assert len(remount) == 1 and remount[0][4] & (C.MS_RDONLY | C.MS_NOSUID) == \
         C.MS_RDONLY | C.MS_NOSUID
+
+
+@pytest.mark.parametrize("earlier", [[], [{"destination": "/x", "type": "bind", "source": "/tmp"}]])
+def test_a_remount_without_bind_only_on_a_file_system_mounted_before(env, earlier):
+    """mount(2): a remount without MS_BIND changes the superblock, shared with the host's mounts of it."""
+    config = {"mounts": earlier + [{"destination": "/x", "options": ["remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value).startswith("mounts[%d] /x: a remount without \"bind\"" % len(earlier))
+    assert not [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+
+
+def test_a_remount_of_a_file_system_mounted_before(env):
+    config = {"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs"},
+                         {"destination": "/sys", "options": ["remount", "ro"]},
+                         {"destination": "/etc", "type": "bind", "source": env["hostdir"]},
+                         {"destination": "/etc", "source": env["hostdir"], "options": ["bind", "remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    remounts = [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+    assert [call[2] for call in remounts] == ["/sys", "/etc"]
+    assert not remounts[0][4] & C.MS_BIND and remounts[1][4] & C.MS_BIND
 
 
 def test_idmapped_mounts_are_refused(env):
@@ -269,3 +315,48 @@ def test_destination_resolving_to_the_root_is_refused(env):
         setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
     assert str(info.value).startswith("mounts[0] /proc: ")
     assert [c for c in sc.mounts() if c[3] == "proc"] == []
+
+
+@pytest.mark.parametrize("fstype,name", [("proc", "proc"), ("sysfs", "sys")])
+def test_proc_and_sysfs_refuse_a_symlinked_destination(env, fstype, name):
+    """CVE-2019-19921: a symlink anywhere in the destination, never followed, nothing mounted."""
+    os.rmdir(os.path.join(env["rootfs"], name))
+    os.makedirs(os.path.join(env["rootfs"], "elsewhere"))
+    os.symlink("/elsewhere", os.path.join(env["rootfs"], name))
+    config = {"mounts": [{"destination": "/" + name, "type": fstype, "source": fstype}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value) == ("mounts[0] /%s: %s must be mounted on an ordinary directory: %s is a symlink "
+                               "(CVE-2019-19921)" % (name, fstype, os.path.join(env["rootfs"], name)))
+    assert [c for c in sc.mounts() if c[3] == fstype] == []
+
+
+def test_sysfs_eperm_fallback_keeps_the_ordinary_directory_rule(env):
+    """The bind of the host's /sys after EPERM checks its target again: here /sys is
+    swapped for a symlink between the refused sysfs mount and the bind."""
+    rootfs = env["rootfs"]
+    os.makedirs(os.path.join(rootfs, "real"))
+
+    def refuse_and_swap(call):
+        if call[3] != "sysfs":
+            return False
+        os.rmdir(os.path.join(rootfs, "sys"))
+        os.symlink("/real", os.path.join(rootfs, "sys"))
+        return True
+    sc = Recorder(rootfs, fail_when=refuse_and_swap)
+    config = {"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs"}]}
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, rootfs, syscalls=sc)
+    assert "bind of the host's /sys after EPERM" in str(info.value)
+    assert "must be mounted on an ordinary directory" in str(info.value)
+    assert [c for c in sc.mounts() if c[1] == "/sys"] == []
+
+
+def test_other_file_systems_still_follow_symlinks_inside_the_rootfs(env):
+    os.makedirs(os.path.join(env["rootfs"], "real"))
+    os.symlink("/real", os.path.join(env["rootfs"], "scratch"))
+    config = {"mounts": [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"}]}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert ("mount", "tmpfs", "/real", "tmpfs", 0, None) in sc.mounts()

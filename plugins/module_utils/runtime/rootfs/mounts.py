@@ -9,7 +9,9 @@ destination is a path inside the container. Destinations are resolved with
 and the mount is made onto "/proc/self/fd/<fd>" of the resolved location.
 
 A bind mount is type "bind" or any type with option "bind"/"rbind"
-(mountcalls.bind_mount); "cgroup"/"cgroup2" build the container's cgroup
+(mountcalls.bind_mount); a "remount" without them changes a file system's
+own flags and is allowed only on one an earlier entry made (never on a host
+file system); "cgroup"/"cgroup2" build the container's cgroup
 tree (cgroupfs.py); any other type is a fresh file system instance passed to
 mount(2) with its flags and data string.
 
@@ -40,6 +42,8 @@ _BIND_FALLBACK_ON_EPERM = {"sysfs": "/sys", "mqueue": "/dev/mqueue"}
 
 # File systems mounted without linux.mountLabel (see the module docstring).
 _UNLABELLED = frozenset(("proc", "sysfs"))
+# Mounted only on an ordinary directory, no symlink on the way (mountcalls.Target).
+_ORDINARY_DIRECTORY_ONLY = frozenset(("proc", "sysfs"))
 
 
 def labelled_data(fstype, options, label):
@@ -68,6 +72,13 @@ def mount_entry(index, entry, ctx):
         bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx)
         ctx.mounted[destination] = "bind"
         return
+    if options.flags & C.MS_REMOUNT and ctx.mounted.get(destination) in (None, "bind"):
+        # mount(2): MS_REMOUNT without MS_BIND changes the file system's own
+        # (superblock) flags, for every mount of it: on anything but a file
+        # system an earlier entry made, that is the host's (its /dev, say).
+        raise RootfsError("%s: a remount without \"bind\" changes the file system itself, which "
+                          "only a file system an earlier entry of mounts made may be; use the options "
+                          "\"bind\", \"remount\" to change the flags of this mount alone" % where)
     if fstype in ("cgroup", "cgroup2"):
         cgroupfs.mount_cgroup(where, fstype, destination, options, ctx)
     else:
@@ -83,7 +94,8 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
         raise RootfsError("%s: no type given and the options do not make it a bind mount"
                           % where)
     flags = options.flags & ~C.MS_REC
-    with Target(where, ctx, destination, "dir") as target:
+    ordinary = fstype if fstype in _ORDINARY_DIRECTORY_ONLY else None
+    with Target(where, ctx, destination, "dir", ordinary) as target:
         fallback = _BIND_FALLBACK_ON_EPERM.get(fstype)
         try:
             call_mount(where, sc, source or fstype, target, fstype, flags,
@@ -96,4 +108,4 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
     # Bind the host's instance, keeping the requested flags.
     from_host = MountOptions(options.flags | C.MS_BIND | C.MS_REC, options.cleared, [], options.data)
     bind_mount(where + " (bind of the host's %s after EPERM)" % fallback, fallback,
-               destination, from_host, ctx)
+               destination, from_host, ctx, ordinary)
