@@ -376,3 +376,53 @@ def procs_cgroup_dir(cgroups_path, controller="pids", root=CGROUP_ROOT):
     if tree is None:
         raise AssertionError("no %s v1 hierarchy and no cgroup2 tree under %s" % (controller, root))
     return os.path.join(tree, cgroups_path.lstrip("/"))
+
+
+def any_of(*requirements):
+    """Met when one of ``requirements`` is (e.g. a v1 freezer or cgroup2's cgroup.freeze)."""
+    def check():
+        reasons = [requirement.missing() for requirement in requirements]
+        if all(reasons):
+            return "; ".join(reasons)
+        return None
+    return Requirement(" or ".join(r.name for r in requirements), check)
+
+
+def cgroup_freezer(root=CGROUP_ROOT):
+    """pause/resume can work: a v1 freezer hierarchy or cgroup2's cgroup.freeze."""
+    return any_of(cgroup_v1("freezer", root=root), cgroup2("cgroup.freeze", root=root, why=" (kernel before 5.2)"))
+
+
+def hard_rlimits(**wanted):
+    """Each RLIMIT_<NAME>=hard may be set by a runtime this test process starts:
+    setrlimit(2) raises a hard limit only with CAP_SYS_RESOURCE, so either the
+    process holds it or its own hard limit is already that high
+    (e.g. hard_rlimits(MEMLOCK=131072); container hosts often cap MEMLOCK at 64 KiB)."""
+    def check():
+        import resource
+        if effective_capability("CAP_SYS_RESOURCE").missing() is None:
+            return None
+        for name, hard in sorted(wanted.items()):
+            current = resource.getrlimit(getattr(resource, "RLIMIT_" + name))[1]
+            if current != resource.RLIM_INFINITY and current < hard:
+                return ("RLIMIT_%s hard limit %d is below %d and the test process lacks CAP_SYS_RESOURCE to raise it"
+                        % (name, current, hard))
+        return None
+    return Requirement("hard rlimits %s" % sorted(wanted), check)
+
+
+def command_works(argv, what):
+    """``argv`` runs and exits 0 (e.g. `nft list tables`: the kernel has nf_tables)."""
+    def check():
+        import subprocess
+        if shutil.which(argv[0]) is None:
+            return "%s: %s is not installed" % (what, argv[0])
+        try:
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  universal_newlines=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return "%s: %s failed: %s" % (what, " ".join(argv), exc)
+        if proc.returncode != 0:
+            return "%s: %s exited %d: %s" % (what, " ".join(argv), proc.returncode, proc.stderr.strip()[-300:])
+        return None
+    return Requirement(" ".join(argv), check)
