@@ -404,9 +404,9 @@ def hard_rlimits(**wanted):
             return None
         for name, hard in sorted(wanted.items()):
             current = resource.getrlimit(getattr(resource, "RLIMIT_" + name))[1]
-            if current != resource.RLIM_INFINITY and current < hard:
-                return ("RLIMIT_%s hard limit %d is below %d and the test process lacks CAP_SYS_RESOURCE to raise it"
-                        % (name, current, hard))
+            if current != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or current < hard):
+                return ("RLIMIT_%s hard limit %d is below %s and the test process lacks CAP_SYS_RESOURCE to raise it"
+                        % (name, current, "unlimited" if hard == resource.RLIM_INFINITY else hard))
         return None
     return Requirement("hard rlimits %s" % sorted(wanted), check)
 
@@ -426,3 +426,23 @@ def command_works(argv, what):
             return "%s: %s exited %d: %s" % (what, " ".join(argv), proc.returncode, proc.stderr.strip()[-300:])
         return None
     return Requirement(" ".join(argv), check)
+
+
+def host_content(*paths):
+    """Each path is a directory with entries or a file with content (a masked path
+    must hide something that is there: /sys/firmware is empty on some virtual machines)."""
+    def check():
+        for path in paths:
+            try:
+                if os.path.isdir(path):
+                    if os.listdir(path):
+                        continue
+                else:
+                    with open(path) as handle:
+                        if handle.read(1):
+                            continue
+            except (IOError, OSError) as exc:
+                return "%s cannot be read on this host: %s" % (path, exc)
+            return "%s is empty on this host" % path
+        return None
+    return Requirement("content of %s" % ",".join(paths), check)

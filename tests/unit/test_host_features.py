@@ -145,6 +145,10 @@ def test_hard_rlimits_without_cap_sys_resource(monkeypatch):
     assert F.hard_rlimits(MEMLOCK=65536).missing() is None
     assert F.hard_rlimits(MEMLOCK=131072).missing() == (
         "RLIMIT_MEMLOCK hard limit 65536 is below 131072 and the test process lacks CAP_SYS_RESOURCE to raise it")
+    assert F.hard_rlimits(CORE=resource.RLIM_INFINITY).missing() == (
+        "RLIMIT_CORE hard limit 65536 is below unlimited and the test process lacks CAP_SYS_RESOURCE to raise it")
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (0, resource.RLIM_INFINITY))
+    assert F.hard_rlimits(CORE=resource.RLIM_INFINITY, MEMLOCK=131072).missing() is None
     monkeypatch.setattr(F, "effective_capability", lambda name: F.Requirement(name, lambda: None))
     assert F.hard_rlimits(MEMLOCK=131072).missing() is None
 
@@ -226,3 +230,15 @@ def test_unmet_requirement_skips_before_any_fixture_runs(tmp_path, hybrid):
             in proc.stdout), proc.stdout
     assert not os.path.exists(str(tmp_path / "test_needs_weight"))
     assert os.path.exists(str(tmp_path / "test_needs_memory"))
+
+
+def test_host_content(tmp_path):
+    (tmp_path / "firmware").mkdir()
+    (tmp_path / "keys").write_text("")
+    assert F.host_content(str(tmp_path / "firmware")).missing() == "%s is empty on this host" % (tmp_path / "firmware")
+    (tmp_path / "firmware" / "acpi").mkdir()
+    assert F.host_content(str(tmp_path / "firmware"), str(tmp_path / "keys")).missing() == (
+        "%s is empty on this host" % (tmp_path / "keys"))
+    (tmp_path / "keys").write_text("key\n")
+    assert F.host_content(str(tmp_path / "firmware"), str(tmp_path / "keys")).missing() is None
+    assert F.host_content(str(tmp_path / "nope")).missing().startswith("%s cannot be read on this host" % (tmp_path / "nope"))
