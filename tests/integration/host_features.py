@@ -34,7 +34,6 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 MARKER = "requires"
 
 
-
 class Requirement(object):
     """A named host feature; ``missing()`` is None or why the host lacks it."""
 

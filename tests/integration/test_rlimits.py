@@ -4,7 +4,6 @@
 """config.md process.rlimits, seen with ulimit and /proc/self/limits."""
 from __future__ import absolute_import, division, print_function
 
-import itest_helpers as H
 from host_features import effective_capability, hard_rlimits, requires
 
 
