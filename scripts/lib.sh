@@ -21,8 +21,8 @@ apt_get() {
     local deadline=$((SECONDS + APT_LOCK_TIMEOUT)) output status
     output="$(mktemp)"
     while :; do
-        apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@" </dev/null 2>&1 | tee "$output"
-        status=${PIPESTATUS[0]}
+        status=0
+        apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@" </dev/null 2>&1 | tee "$output" || status=$?
         if [ "$status" -eq 0 ] || [ "$SECONDS" -ge "$deadline" ] ||
                 ! grep -q -e 'Could not get lock' -e 'Unable to lock' -e 'Unable to acquire the dpkg frontend lock' "$output"; then
             rm -f "$output"

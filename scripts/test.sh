@@ -70,8 +70,8 @@ stage_pytest() {
         echo "no test directory found (tests/unit, tests/integration)" >&2
         return 1
     fi
-    "$VENV_DIR/bin/python" -m pytest "${targets[@]}" -p no:cacheprovider -q -rs </dev/null
-    status=$?
+    status=0
+    "$VENV_DIR/bin/python" -m pytest "${targets[@]}" -p no:cacheprovider -q -rs </dev/null || status=$?
     # pytest's exit 5: nothing collected. An empty suite proves nothing.
     [ "$status" -ne 5 ] || echo "pytest collected no test in ${targets[*]}: an empty suite proves nothing" >&2
     return "$status"
@@ -150,7 +150,10 @@ run_stage() {
     stage "$(describe "$name")"
     start=$(date +%s)
     # A subshell: lib.sh's fail() exits, and a stage must not end the run.
-    (cd "$REPO_ROOT" && "stage_$name") 2>&1 | tee "$log"
+    # errexit inside it, as the stages were written for (a failed pip install
+    # must not go on to record the requirements as installed); run_stage is
+    # never called where bash ignores errexit (if, !, || or &&).
+    (set -e; cd "$REPO_ROOT"; "stage_$name") 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     SECS[$name]=$(($(date +%s) - start))
     if [ "$status" -eq 0 ]; then RESULT[$name]=pass; else RESULT[$name]=fail; fi
@@ -207,7 +210,8 @@ main() {
             status=1
             continue
         fi
-        if ! run_stage "$name"; then
+        run_stage "$name"
+        if [ "${RESULT[$name]}" != pass ]; then
             status=1
             ! is_setup_stage "$name" || failed_setup="${failed_setup:+$failed_setup and }$name"
         fi

@@ -124,3 +124,12 @@ def test_unknown_stage_usage_and_dry_run(tmp_path):
     assert proc.returncode == 0
     assert "would run integration: ansible-test integration (bash tests/ansible/run-integration.sh" in proc.stdout
     assert "would run pytest" not in proc.stdout
+
+
+def test_a_stage_stops_at_its_first_failing_command(tmp_path):
+    # As under the old `set -e` script: e.g. a failed pip install must not go
+    # on to record the requirements as installed.
+    proc, ran, rows = run(tmp_path, ["venv"], venv='false; echo "requirements recorded"')
+    assert proc.returncode == 1
+    assert "requirements recorded" not in proc.stdout
+    assert rows["venv"][0] == "fail"
