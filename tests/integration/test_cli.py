@@ -229,7 +229,7 @@ def test_a_command_leaves_the_callers_cgroup_and_fds_alone(oci, tmp_path):
     finally:
         os.close(read_end)
         os.close(write_end)
-    assert result.returncode == 1
+    assert result.returncode == 255  # exec's own failures, as runc's
     if H.binary_is_ours():
         assert "no-such-container-x" in open(errors).read()
     assert open("/proc/self/cgroup").read() == before

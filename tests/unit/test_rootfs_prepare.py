@@ -269,3 +269,48 @@ def test_destination_resolving_to_the_root_is_refused(env):
         setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
     assert str(info.value).startswith("mounts[0] /proc: ")
     assert [c for c in sc.mounts() if c[3] == "proc"] == []
+
+
+@pytest.mark.parametrize("fstype,name", [("proc", "proc"), ("sysfs", "sys")])
+def test_proc_and_sysfs_refuse_a_symlinked_destination(env, fstype, name):
+    """CVE-2019-19921: a symlink anywhere in the destination, never followed, nothing mounted."""
+    os.rmdir(os.path.join(env["rootfs"], name))
+    os.makedirs(os.path.join(env["rootfs"], "elsewhere"))
+    os.symlink("/elsewhere", os.path.join(env["rootfs"], name))
+    config = {"mounts": [{"destination": "/" + name, "type": fstype, "source": fstype}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value) == ("mounts[0] /%s: %s must be mounted on an ordinary directory: %s is a symlink "
+                               "(CVE-2019-19921)" % (name, fstype, os.path.join(env["rootfs"], name)))
+    assert [c for c in sc.mounts() if c[3] == fstype] == []
+
+
+def test_sysfs_eperm_fallback_keeps_the_ordinary_directory_rule(env):
+    """The bind of the host's /sys after EPERM checks its target again: here /sys is
+    swapped for a symlink between the refused sysfs mount and the bind."""
+    rootfs = env["rootfs"]
+    os.makedirs(os.path.join(rootfs, "real"))
+
+    def refuse_and_swap(call):
+        if call[3] != "sysfs":
+            return False
+        os.rmdir(os.path.join(rootfs, "sys"))
+        os.symlink("/real", os.path.join(rootfs, "sys"))
+        return True
+    sc = Recorder(rootfs, fail_when=refuse_and_swap)
+    config = {"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs"}]}
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, rootfs, syscalls=sc)
+    assert "bind of the host's /sys after EPERM" in str(info.value)
+    assert "must be mounted on an ordinary directory" in str(info.value)
+    assert [c for c in sc.mounts() if c[1] == "/sys"] == []
+
+
+def test_other_file_systems_still_follow_symlinks_inside_the_rootfs(env):
+    os.makedirs(os.path.join(env["rootfs"], "real"))
+    os.symlink("/real", os.path.join(env["rootfs"], "scratch"))
+    config = {"mounts": [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs"}]}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert ("mount", "tmpfs", "/real", "tmpfs", 0, None) in sc.mounts()

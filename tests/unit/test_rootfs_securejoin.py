@@ -179,3 +179,32 @@ def test_fake_resolver_really_walked():
     with pytest.raises(SyscallError) as info:
         fake.openat2(0, ".", 0)
     assert info.value.errno == errno.ENOSYS
+
+
+# -- no_symlinks: proc and sysfs destinations (CVE-2019-19921) -----------------
+@pytest.mark.parametrize("path,symlink", [
+    ("/abs_etc", "abs_etc"), ("/abs_etc/marker", "abs_etc"), ("/last", "last"),
+    ("/a/b/rel_etc", "a/b/rel_etc"), ("/a/up/etc", "a/up")])
+def test_no_symlinks_refuses_any_symlink_and_names_it(root, sc, path, symlink):
+    with pytest.raises(OSError) as info:
+        open_in_root(root, path, syscalls=sc, no_symlinks=True)
+    assert info.value.errno == errno.ELOOP
+    assert info.value.filename == os.path.join(root, symlink)
+
+
+def test_no_symlinks_creates_nothing_through_a_dangling_symlink(root, sc):
+    with pytest.raises(OSError) as info:
+        open_in_root(root, "/dangling", create="dir", syscalls=sc, no_symlinks=True)
+    assert info.value.errno == errno.ELOOP
+    assert not os.path.exists(os.path.join(root, "newdir"))
+
+
+def test_no_symlinks_resolves_and_creates_plain_paths(root, sc):
+    assert _where(open_in_root(root, "/etc/marker", syscalls=sc, no_symlinks=True)) == \
+        os.path.join(root, "etc", "marker")
+    assert _where(open_in_root(root, "/a/b/../../etc", syscalls=sc, no_symlinks=True)) == \
+        os.path.join(root, "etc")
+    assert _where(open_in_root(root, "/sys", create="dir", syscalls=sc, no_symlinks=True)) == \
+        os.path.join(root, "sys")
+    with mount_target(root, "/a/b", syscalls=sc, no_symlinks=True) as target:
+        assert os.readlink(target) == os.path.join(root, "a", "b")

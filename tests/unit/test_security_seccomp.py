@@ -136,6 +136,12 @@ class FakeLib(object):
         self.calls.append(("arch_add", token))
         return self.arch_add
 
+    def seccomp_arch_native(self):
+        return 0xc000003e  # AUDIT_ARCH_X86_64
+
+    def seccomp_syscall_resolve_name_arch(self, token, name):
+        return self.seccomp_syscall_resolve_name(name)
+
     def seccomp_attr_set(self, ctx, attr, value):
         self.calls.append(("attr", attr, value))
         return 0

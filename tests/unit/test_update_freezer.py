@@ -114,3 +114,62 @@ def test_host_without_freezer(tmp_path):
     mgr.hierarchies = [h for h in mgr.hierarchies if "freezer" not in h.controllers]
     with pytest.raises(UnsupportedError, match="no cgroup freezer"):
         mgr.freeze()
+
+
+# -- create into a frozen cgroup (CgroupManager.require_thawed) ------------------
+def _frozen_dir(host, mode, relative, how):
+    """Make ``relative`` in the freezer hierarchy of ``mode`` and freeze it (``how``: v1 state or v2 key)."""
+    if mode == "unified":
+        root = host.mount_root
+    elif how.startswith("v2"):
+        root = os.path.join(host.mount_root, "unified")
+    else:
+        root = os.path.join(host.mount_root, "freezer")
+    directory = os.path.join(root, relative)
+    os.makedirs(directory)
+    files = {"v1-FROZEN": {"freezer.state": "FROZEN\n"}, "v1-FREEZING": {"freezer.state": "FREEZING\n"},
+             "v2-freeze": {"cgroup.freeze": "1\n", "cgroup.events": "populated 0\nfrozen 0\n"},
+             "v2-events": {"cgroup.freeze": "0\n", "cgroup.events": "populated 0\nfrozen 1\n"}}[how]
+    for name, content in files.items():
+        with open(os.path.join(directory, name), "w") as handle:
+            handle.write(content)
+    return directory
+
+
+@pytest.mark.parametrize("mode,how", [
+    ("legacy", "v1-FROZEN"), ("legacy", "v1-FREEZING"), ("hybrid", "v1-FROZEN"),
+    ("hybrid", "v2-freeze"), ("hybrid", "v2-events"), ("unified", "v2-freeze"), ("unified", "v2-events")])
+@pytest.mark.parametrize("relative", ["opencontainer", LEAF])
+def test_require_thawed_names_the_frozen_cgroup(tmp_path, mode, how, relative):
+    host = SimHost(tmp_path, mode)
+    mgr = host.manager("c1")
+    mgr.require_thawed()  # nothing exists yet: nothing frozen
+    directory = _frozen_dir(host, mode, relative, how)
+    with pytest.raises(CgroupError) as info:
+        mgr.require_thawed()
+    message = str(info.value)
+    assert message.startswith("linux.cgroupsPath: cgroup %s is frozen (" % directory)
+    assert ("echo THAWED > %s/freezer.state" % directory if how.startswith("v1")
+            else "echo 0 > %s/cgroup.freeze" % directory) in message
+    assert host.files.writes == []  # a check only
+
+
+def test_require_thawed_accepts_thawed_cgroups(tmp_path):
+    host = SimHost(tmp_path, "hybrid")
+    mgr = host.manager("c1")
+    for relative in ("opencontainer", LEAF):
+        directory = os.path.join(host.mount_root, "freezer", relative)
+        os.makedirs(directory)
+        with open(os.path.join(directory, "freezer.state"), "w") as handle:
+            handle.write("THAWED\n")
+        v2 = os.path.join(host.mount_root, "unified", relative)
+        os.makedirs(v2)
+        with open(os.path.join(v2, "cgroup.events"), "w") as handle:
+            handle.write("populated 0\nfrozen 0\n")
+    mgr.require_thawed()
+
+
+def test_frozen_reason_without_freezer_files_is_none(tmp_path):
+    files = FreezerFiles(str(tmp_path))
+    assert freezer.frozen_reason(files, "v1", str(tmp_path)) is None
+    assert freezer.frozen_reason(files, "v2", str(tmp_path)) is None

@@ -12,7 +12,8 @@ prestart        create (runtime)      runtime ns, after the environment exists,
                                       before pivot_root (deprecated, still run)
 createRuntime   create (runtime)      runtime ns, right after prestart
 createContainer the container's init  container ns, before pivot_root
-startContainer  the container's init  container ns, before exec of the program
+startContainer  the container's init  container ns, before exec of the program,
+                                      under the container's seccomp filter
 poststart       start (runtime)       runtime ns, after the program started
 poststop        delete (runtime)      runtime ns, after the container is gone
 =============== ===================== =========================================
@@ -33,11 +34,13 @@ def hooks_of(config, phase):
     return (config.get("hooks") or {}).get(phase) or []
 
 
-def run_phase(config, phase, state_json, warn=None):
+def run_phase(config, phase, state_json, warn=None, preexec=None):
     """Run every hook of ``phase`` in order with ``state_json`` (bytes or dict) on stdin.
 
     Without ``warn`` the first failure raises HookError; with ``warn`` (a
     callable taking a message) failures are reported and the rest still run.
+    ``preexec`` runs in each hook's process right before its exec
+    (hookexec.run_hook).
     """
     hook_list = hooks_of(config, phase)
     if not hook_list:
@@ -51,7 +54,7 @@ def run_phase(config, phase, state_json, warn=None):
         state_json = jsonlite.dumps(state_json).encode("utf-8")
     for index, hook in enumerate(hook_list):
         try:
-            hookexec.run_hook(hook, state_json)
+            hookexec.run_hook(hook, state_json, preexec=preexec)
         except hookexec.HookFailed as e:
             message = "hooks.%s[%d]: %s" % (phase, index, e)
             if warn is None:

@@ -36,8 +36,12 @@ class SignalError(RuntimeFailure):
     pass
 
 
-def parse_signal(value):
-    """Return the signal number for ``value`` or raise SignalError."""
+def parse_signal(value, probe=False):
+    """Return the signal number for ``value`` or raise SignalError.
+
+    ``probe``: also accept 0, which sends nothing and only checks that the
+    process exists (kill(2)); `kill` takes it, a stop signal may not.
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
@@ -51,8 +55,9 @@ def parse_signal(value):
             number = _by_name(name)
             if number is None:
                 raise SignalError("unknown signal %r" % (value,))
-    if not 0 < number <= SIGRTMAX:
-        raise SignalError("invalid signal number %r: must be 1..%d" % (value, SIGRTMAX))
+    lowest = 0 if probe else 1
+    if not lowest <= number <= SIGRTMAX:
+        raise SignalError("invalid signal number %r: must be %d..%d" % (value, lowest, SIGRTMAX))
     return number
 
 

@@ -20,6 +20,12 @@ Two kernel interfaces do this:
 Both report completion by reading back, so each change waits (polling) up
 to a timeout; a freeze that does not complete is undone, so a failed pause
 leaves the container running.
+
+A process that joins a frozen cgroup, or one below a frozen cgroup, is
+frozen at once (both documents: the state of a cgroup is that of its
+nearest frozen ancestor). create checks with ``frozen_reason`` before it
+makes anything: a container's init put there would wait in the freezer
+forever, and create with it.
 """
 
 import os
@@ -96,3 +102,24 @@ def set_state(files, flavor, directory, frozen, timeout=5.0, sleep=time.sleep, c
         except CgroupError:
             pass
     raise CgroupError("%s cgroup %s did not complete in %.1fs (state %s)" % (what, directory, timeout, state))
+
+
+def frozen_reason(files, flavor, directory):
+    """Why processes joining ``directory`` would be frozen, or None.
+
+    v1: freezer.state is the effective state (FROZEN or FREEZING when the
+    cgroup or an ancestor is frozen). v2: cgroup.freeze is this cgroup's
+    request and the "frozen" key of cgroup.events the effective state, which
+    a new cgroup below a frozen one inherits. A missing file (no freezer,
+    the root cgroup, a kernel before 5.2) freezes nothing.
+    """
+    if flavor == V1:
+        state = read_control(files, directory, "freezer.state")
+        if state in (FROZEN, FREEZING):
+            return "freezer.state is %s; thaw it with: echo %s > %s" % (
+                state, THAWED, os.path.join(directory, "freezer.state"))
+        return None
+    if read_control(files, directory, "cgroup.freeze") == "1" or _v2_frozen(files, directory):
+        return "cgroup.freeze or the frozen key of cgroup.events is 1; thaw it with: echo 0 > %s" % (
+            os.path.join(directory, "cgroup.freeze"))
+    return None

@@ -5,14 +5,14 @@
 
 These are what runc's update, pause, resume and events verbs need. They are
 a mixin of CgroupManager (manager.py), which supplies where the container's
-cgroup directories are (``_dir``, ``_v1_with``, ``_v2``), the controller
+cgroup directories are (``_dir``, ``_v1_with``, ``_v2``, ``_ancestors``), the controller
 lookup (``_locate``), the control-file access (``_files``) and the write
 planning shared with create (``_targets``, ``_enable_v2_controllers``).
 """
 
 from .. import pathlite
 
-from ..errors import UnsupportedError
+from ..errors import CgroupError, UnsupportedError
 from .detect import V1, V2
 from .files import read_control, write_control
 
@@ -81,6 +81,28 @@ class LiveCgroup(object):
         from . import freezer  # imported where used: see the note at the top
         flavor, directory = self._freezer()
         freezer.set_state(self._files, flavor, directory, False, timeout)
+
+    def require_thawed(self):
+        """Refuse a cgroup path that is frozen, or lies below a frozen cgroup (before create).
+
+        Every hierarchy with a freezer counts: the v1 freezer and, on a
+        hybrid host as well, the v2 tree the init also joins. The first
+        existing directory from the top that is frozen is named; missing
+        directories are checked through their existing ancestors (a new
+        cgroup inherits the frozen state).
+        """
+        from . import freezer
+        for hierarchy in self.hierarchies:
+            if not (hierarchy.is_v2 or "freezer" in hierarchy.controllers):
+                continue
+            flavor = V2 if hierarchy.is_v2 else V1
+            for directory in self._ancestors(hierarchy)[1:]:  # the root cgroup cannot be frozen
+                if not self._files.isdir(directory):
+                    break
+                reason = freezer.frozen_reason(self._files, flavor, directory)
+                if reason:
+                    raise CgroupError("linux.cgroupsPath: cgroup %s is frozen (%s): the container's "
+                                      "processes would stop as they join it" % (directory, reason))
 
     def freezer_state(self):
         """FROZEN, FREEZING or THAWED."""

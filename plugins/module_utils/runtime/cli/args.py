@@ -49,11 +49,12 @@ COMMAND_FLAGS = {
              "env": (True, ("e",)), "cwd": (True, ()), "user": (True, ("u",)),
              "additional-gids": (True, ("g",)), "cap": (True, ("c",)), "no-new-privs": (False, ()),
              "tty": (False, ("t",)), "console-socket": (True, ()), "preserve-fds": (True, ()),
-             "apparmor": (True, ()), "process-label": (True, ())},
+             "apparmor": (True, ()), "process-label": (True, ()), "ignore-paused": (False, ()),
+             "cgroup": (True, ())},
 }
 
 # Flags that may be given several times; their value is the list of values.
-REPEATABLE = ("env", "additional-gids", "cap")
+REPEATABLE = ("env", "additional-gids", "cap", "cgroup")
 # Commands whose flags end at the first positional: after the id comes the
 # process's own argv (`exec ID sh -c ...`: -c is sh's, not --cap), as in runc.
 ARGV_AFTER_ID = ("exec", "ps")
@@ -116,13 +117,18 @@ def parse(argv):
     global_flags, rest = _parse_flags(argv, GLOBAL_FLAGS, stop_at_positional=True)
     if not rest:
         return global_flags, None, {}, []
-    command = rest[0]
-    if command not in COMMAND_FLAGS:
-        raise UsageError("unknown command %r" % command)
-    flags, positionals = _parse_flags(rest[1:], COMMAND_FLAGS[command], command in ARGV_AFTER_ID, "option")
-    low, high, what = POSITIONALS[command]
-    if len(positionals) < low:
-        raise UsageError("%s: missing %s" % (command, what))
-    if high is not None and len(positionals) > high:
-        raise UsageError("%s: unexpected argument %r" % (command, positionals[high]))
+    try:
+        command = rest[0]
+        if command not in COMMAND_FLAGS:
+            raise UsageError("unknown command %r" % command)
+        flags, positionals = _parse_flags(rest[1:], COMMAND_FLAGS[command], command in ARGV_AFTER_ID, "option")
+        low, high, what = POSITIONALS[command]
+        if len(positionals) < low:
+            raise UsageError("%s: missing %s" % (command, what))
+        if high is not None and len(positionals) > high:
+            raise UsageError("%s: unexpected argument %r" % (command, positionals[high]))
+    except UsageError as e:
+        # The global flags parsed fine: --log still gets the error (cli/main.py).
+        e.global_flags = global_flags
+        raise
     return global_flags, command, flags, positionals

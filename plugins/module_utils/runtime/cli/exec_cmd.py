@@ -14,6 +14,12 @@ In the foreground the command exits with the process's exit code and
 forwards the signals it gets to it (as `run` does); with ``--detach`` it
 exits 0 as soon as the process has exec'd.
 
+``--ignore-paused`` allows a paused container (the process starts frozen);
+``--cgroup [CONTROLLER:]PATH`` starts it in a sub-cgroup of the container's
+(cgroups/subcgroups.py). The command's own failures exit 255, as runc's
+exec does (utils_linux.go fatalWithCode), so callers tell them apart from
+the process's exit codes.
+
 ``--tty`` (or ``"terminal": true`` in --process) gives the process a new pty:
 its master goes to ``--console-socket``, or, in the foreground without one,
 comes back here and the caller's terminal is proxied until the process
@@ -41,7 +47,6 @@ _ADJUSTING = ("env", "cwd", "user", "additional-gids", "cap", "no-new-privs")
 def cmd_exec(root, flags, positionals, log):
     from ..lifecycle.exec import start_exec
     from ..state import StateRoot
-    from .main import _preserve_fds
     container_id, argv = positionals[0], positionals[1:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -56,8 +61,7 @@ def cmd_exec(root, flags, positionals, log):
         process = process_from_flags(flags, argv, base)
     console = flags.get("console-socket") or None
     if flags.get("detach"):
-        start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"),
-                   console_socket=console)
+        start_exec(root, container_id, process, console_socket=console, **_exec_options(flags))
         return 0
     if console is None and process.get("terminal"):
         return _exec_with_proxy(root, container_id, process, flags)
@@ -76,8 +80,7 @@ def cmd_exec(root, flags, positionals, log):
 
     previous = dict((sig, signal.signal(sig, forward)) for sig in FORWARDED)
     try:
-        started.append(start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                                  pid_file=flags.get("pid-file"), console_socket=console))
+        started.append(start_exec(root, container_id, process, console_socket=console, **_exec_options(flags)))
         for signum in pending:
             started[0].kill(signum)
         return started[0].wait()
@@ -86,11 +89,21 @@ def cmd_exec(root, flags, positionals, log):
             signal.signal(sig, handler)
 
 
+def _exec_options(flags):
+    """start_exec's keyword arguments from the flags every way of exec'ing shares."""
+    from .main import _preserve_fds
+    sub_cgroups = None
+    if flags.get("cgroup"):
+        from ..cgroups.subcgroups import parse
+        sub_cgroups = parse(flags["cgroup"])
+    return dict(preserve_fds=_preserve_fds(flags), pid_file=flags.get("pid-file"),
+                ignore_paused=bool(flags.get("ignore-paused")), sub_cgroups=sub_cgroups)
+
+
 def _exec_with_proxy(root, container_id, process, flags):
     """Foreground --tty without --console-socket: receive the master, proxy the caller's terminal."""
     from ..lifecycle.exec import start_exec
     from ..process import terminal
-    from .main import _preserve_fds
     size = terminal.get_size(0) if posix.isatty(0) else None
     if size and size[0] and size[1]:
         # The caller's window size from the first instruction on: the master
@@ -98,8 +111,7 @@ def _exec_with_proxy(root, container_id, process, flags):
         process = dict(process, consoleSize={"height": size[0], "width": size[1]})
     receiver, child_end = terminal.console_pair()
     try:
-        handle = start_exec(root, container_id, process, preserve_fds=_preserve_fds(flags),
-                            pid_file=flags.get("pid-file"), console_socket=child_end)
+        handle = start_exec(root, container_id, process, console_socket=child_end, **_exec_options(flags))
     finally:
         child_end.close()
     try:

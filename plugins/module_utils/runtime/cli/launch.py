@@ -23,7 +23,7 @@ import sys
 # module and the CLI.
 _EVERY = ("runtime.standalone.jsonlite", "runtime.cli.launch", "runtime.cli.main")
 _CREATE = ("runtime.process.spawn", "runtime.cgroups.manager", "runtime.cgroups.resources",
-           "runtime.syscalls.linux")
+           "runtime.cgroups.freezer", "runtime.syscalls.linux")
 BUNDLES = {
     "exec": _EVERY + ("runtime.cli.exec_cmd", "runtime.lifecycle.exec", "runtime.cgroups.membership",
                       "runtime.syscalls.linux"),

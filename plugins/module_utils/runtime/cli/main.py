@@ -38,9 +38,10 @@ commands:
   ps [--format table|json] ID [PS OPTIONS]
                                         the container's processes
   events [--stats] [--interval 5s] ID   cgroup usage statistics as JSON
-  exec [--detach] [--pid-file F] [--tty] [--console-socket S] [--process P.json | --env K=V --cwd D
+  exec [--detach] [--pid-file F] [--tty] [--console-socket S] [--ignore-paused]
+       [--cgroup [CONTROLLER:]PATH] [--process P.json | --env K=V --cwd D
        --user U[:G] --cap C --no-new-privs] ID [ARGS...]
-                                        run one more process in a running container
+                                        run one more process in a created or running container
 """
 
 
@@ -64,6 +65,14 @@ def main(argv=None):
         log.debug("%s %s" % (command, " ".join(positionals)))
         return COMMANDS[command](root, flags, positionals, log)
     except UsageError as e:
+        # containerd's shim shows the runtime's last --log line as the error,
+        # so a usage error goes there too whenever --log itself parsed.
+        parsed = getattr(e, "global_flags", None)
+        if parsed and log.path is None:
+            try:
+                log.configure(parsed.get("log"), parsed.get("log-format", "text"), parsed.get("debug", False))
+            except RuntimeFailure:
+                pass  # a bad --log-format: stderr only
         log.error(str(e))
         return 2
     except RuntimeFailure as e:
@@ -101,8 +110,25 @@ def main_and_exit(argv=None, before_exit=None):
 
 def cmd_state(root, flags, positionals, log):
     from ..lifecycle.query import state
-    _print_json(state(root, positionals[0]))
+    _print_json(runc_order(state(root, positionals[0])), sort_keys=False)
     return 0
+
+
+# runc's containerState (list.go), field for field: tools that match its
+# output as text see the same order; our own fields follow, sorted.
+RUNC_STATE_ORDER = ("ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "annotations", "owner")
+
+
+def runc_order(item, omit_empty_annotations=False):
+    """``item`` with runc's fields first, in runc's order; our own fields after them."""
+    out = {}
+    for key in RUNC_STATE_ORDER:
+        if key in item and not (omit_empty_annotations and key == "annotations" and not item[key]):
+            out[key] = item[key]
+    for key in sorted(item):
+        if key not in RUNC_STATE_ORDER:
+            out[key] = item[key]
+    return out
 
 
 def cmd_list(root, flags, positionals, log):
@@ -112,7 +138,9 @@ def cmd_list(root, flags, positionals, log):
     if flags.get("quiet"):
         sys.stdout.write("".join(item["id"] + "\n" for item in items))
     elif fmt == "json":
-        _print_json(items)
+        # runc lists a stopped container with pid 0 and no empty annotations (list.go).
+        _print_json([runc_order(dict(item, pid=item.get("pid", 0) if item["status"] != "stopped" else 0),
+                                omit_empty_annotations=True) for item in items], sort_keys=False)
     elif fmt == "table":
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         for item in items:
@@ -179,15 +207,38 @@ def cmd_spec(root, flags, positionals, log):
     except OSError as e:
         raise RuntimeFailure("cannot write %s: %s" % (path, e.strerror))
     import json
+    config = default_config()
+    if not _host_is_cgroup2_only():
+        # runc's spec adds a cgroup namespace only on a cgroup v2 host
+        # (spec.go): tools that append {"type": "cgroup"} themselves on a
+        # v1 or hybrid host would otherwise get a duplicate namespace.
+        namespaces = config["linux"]["namespaces"]
+        namespaces[:] = [ns for ns in namespaces if ns["type"] != "cgroup"]
     with open(fd, "w") as f:
-        json.dump(default_config(), f, indent="\t")
+        json.dump(config, f, indent="\t")
         f.write("\n")
     return 0
 
 
 def cmd_exec(root, flags, positionals, log):
     from .exec_cmd import cmd_exec as run_exec
-    return run_exec(root, flags, positionals, log)
+    try:
+        return run_exec(root, flags, positionals, log)
+    except UsageError:
+        raise
+    except RuntimeFailure as e:
+        log.error("exec failed: %s" % e)
+        return 255  # runc's exit status for its own exec failures: the process's codes stay apart
+
+
+def _host_is_cgroup2_only():
+    from ..cgroups.detect import UNIFIED, detect_hierarchies, read_host_mountinfo
+    from ..cgroups.files import CgroupFiles
+    try:
+        mode, _hierarchies = detect_hierarchies("/sys/fs/cgroup", read_host_mountinfo(), CgroupFiles())
+    except RuntimeFailure:
+        return False  # no cgroup mounted at all: certainly not a cgroup v2 host
+    return mode == UNIFIED
 
 
 def _refuse_no_pivot(flags):
@@ -206,9 +257,9 @@ def _preserve_fds(flags):
     return count
 
 
-def _print_json(obj):
+def _print_json(obj, sort_keys=True):
     from ..standalone import jsonlite
-    sys.stdout.write(jsonlite.dumps(obj) + "\n")
+    sys.stdout.write(jsonlite.dumps(obj, sort_keys=sort_keys) + "\n")
 
 
 COMMANDS = {

@@ -132,9 +132,9 @@ def cmd_resume(root, flags, positionals, log):
     return 0
 
 
-def _print_json(obj):
+def _print_json(obj, sort_keys=True):
     from ..standalone import jsonlite
-    sys.stdout.write(jsonlite.dumps(obj) + "\n")
+    sys.stdout.write(jsonlite.dumps(obj, sort_keys=sort_keys) + "\n")
     sys.stdout.flush()
 
 
@@ -145,7 +145,8 @@ def cmd_ps(root, flags, positionals, log):
         raise UsageError("ps: --format must be table or json, not %r" % fmt)
     pids = container_pids(root, positionals[0])
     if fmt == "json":
-        _print_json(pids)
+        # runc encodes an empty Go slice of pids as null (ps.go), e.g. for a stopped container.
+        _print_json(pids or None)
         return 0
     sys.stdout.write(ps_table(pids, positionals[1:] or ["-ef"]))
     return 0
@@ -219,12 +220,13 @@ def parse_interval(text):
 
 def cmd_events(root, flags, positionals, log):
     from ..lifecycle.events import stats, watch
+    from .stats_format import runc_event
     if flags.get("stats"):
-        _print_json(stats(root, positionals[0]))
+        _print_json(runc_event(stats(root, positionals[0])), sort_keys=False)
         return 0
     interval = parse_interval(flags.get("interval", "5s"))
     for sample in watch(root, positionals[0], interval):
-        _print_json(sample)
+        _print_json(runc_event(sample), sort_keys=False)
     return 0
 
 

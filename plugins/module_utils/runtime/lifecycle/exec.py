@@ -46,7 +46,7 @@ from ..spec.checks_process import validate_process
 from ..standalone.jsonlite import copy_json
 from ..standalone.stateio import child_exited, process_alive
 from ..state import StateRoot
-from ..status import RUNNING, STOPPED, live_status
+from ..status import CREATED, PAUSED, RUNNING, STOPPED, live_status
 from ..syscalls import consts as C
 from ..syscalls.host import real
 from .support import check_supported
@@ -152,13 +152,19 @@ def _wait_exit(pid, timeout):
 
 
 def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None, preserve_fds=0,
-               pid_file=None, console_socket=None):
+               pid_file=None, console_socket=None, ignore_paused=False, sub_cgroups=None):
     """Start ``process`` in running container ``container_id``; return an ExecHandle.
 
     With ``process.terminal`` the process gets a new pty from the container's
     /dev/ptmx, whose master is sent to ``console_socket`` (a path to connect
     to, or a connected socket: process/terminal.py); stdin/stdout/stderr are
     then the pty and the fds given here are not used.
+
+    As runc: a created container takes an exec too (its init waits for start
+    with the container's namespaces and root in place), a paused one only
+    with ``ignore_paused`` (the process then starts frozen), a stopped one
+    never. ``sub_cgroups`` ({hierarchy name or "": path}, cgroups/subcgroups.py)
+    puts the process in existing cgroups below the container's.
     """
     if isinstance(preserve_fds, bool) or not isinstance(preserve_fds, int) or preserve_fds < 0:
         raise RuntimeFailure("preserve_fds must be a non-negative integer, not %r" % (preserve_fds,))
@@ -168,7 +174,8 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
     console = None
     try:
         state = store.load(container_id)
-        _require_running(container_id, live_status(state))
+        status = live_status(state)
+        _require_execable(container_id, status, ignore_paused)
         merged = merge_process((state.get("config") or {}).get("process"), process)
         sock = console = None
         if merged["terminal"] or console_socket is not None:
@@ -181,14 +188,16 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
         # The fds were opened after the state was read: if the pid is still the
         # container's init now, they are its namespaces and not a reused pid's.
         if not process_alive(init_pid, state.get("pid_start_time")):
-            _require_running(container_id, STOPPED)
+            _require_execable(container_id, STOPPED, ignore_paused)
         pid_ns_fd = targets.pop("pid", None)
-        ctx = execproc.ExecContext(merged, targets, _saved_cgroups(state), lock.fd,
+        ctx = execproc.ExecContext(merged, targets, _saved_cgroups(state, sub_cgroups), lock.fd,
                                    (stdin, stdout, stderr), preserve_fds,
                                    seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
                                    console=sock)
         ctx.personality = ((state.get("config") or {}).get("linux") or {}).get("personality")
-        pid = _fork_child(ctx, pid_ns_fd)
+        # In a paused container the child is frozen until resume, which
+        # needs this lock: the wait for its exec must not hold it.
+        pid = _fork_child(ctx, pid_ns_fd, unlock=lock.unlock if status == PAUSED else None)
         if pid_file:
             from .create import write_pid_file
             try:
@@ -217,12 +226,14 @@ def exec_process(root, container_id, process, **kw):
         raise
 
 
-def _require_running(container_id, status):
-    # runc refuses created (nothing runs yet), paused (a frozen cgroup would
-    # freeze the new process too) and stopped containers alike.
-    if status != RUNNING:
-        raise StatusError("container %s is not running (status: %s); exec needs a running container"
-                          % (container_id, status))
+def _require_execable(container_id, status, ignore_paused):
+    # runc's exec (utils_linux.go): stopped never; paused only when asked,
+    # since a frozen cgroup freezes the new process too; created and running.
+    if status == PAUSED and not ignore_paused:
+        raise StatusError("cannot exec in a paused container %s (use --ignore-paused to override)"
+                          % container_id)
+    if status not in (CREATED, RUNNING, PAUSED):
+        raise StatusError("cannot exec in a %s container %s: container not running" % (status, container_id))
 
 
 def _namespaces_to_join(init_pid, opened):
@@ -243,14 +254,22 @@ def _namespaces_to_join(init_pid, opened):
     return targets
 
 
-def _saved_cgroups(state):
+def _saved_cgroups(state, sub_cgroups=None):
     if not state.get("cgroup"):
+        if sub_cgroups:
+            raise StatusError("--cgroup: container %s has no cgroup recorded in its state" % state.get("id"))
         return None
+    if sub_cgroups:
+        from ..cgroups.subcgroups import below
+        return below(state["cgroup"], sub_cgroups)
     return membership.saved_cgroups(state["cgroup"])
 
 
-def _fork_child(ctx, pid_ns_fd):
-    """Fork the exec child (into the container's pid namespace); return its pid once it exec'd."""
+def _fork_child(ctx, pid_ns_fd, unlock=None):
+    """Fork the exec child (into the container's pid namespace); return its pid once it exec'd.
+
+    ``unlock`` is called once the child is forked, before the wait.
+    """
     sc = real()
     parent_end, child_end = sync.one_way()
     own_pidns = None
@@ -278,6 +297,8 @@ def _fork_child(ctx, pid_ns_fd):
             namespaces.leave_pid_namespace(own_pidns, sc)
         child_end.close()
     try:
+        if unlock is not None:
+            unlock()
         _wait_exec(parent_end)
     except BaseException:
         _reap(pid)

@@ -5,9 +5,18 @@
 process in its cgroup).
 
 runtime.md "Kill": signalling a container that is not created or running is
-an error and changes nothing. The pid is re-checked against its recorded
-start time through a pidfd (pidfd_open(2), pidfd_send_signal(2)), so a pid
-reused by another process between the check and the signal is never hit.
+an error and changes nothing; its message says "container not running",
+the phrase runc uses and containerd's shim maps (with "no such process" and
+"does not exist") to "already finished". The pid is re-checked against its
+recorded start time through a pidfd (pidfd_open(2), pidfd_send_signal(2)),
+so a pid reused by another process between the check and the signal is
+never hit.
+
+``--all`` also works on a stopped container, as with runc: when the first
+process of a container without its own pid namespace has exited, its
+children live on in the cgroup, and containerd's shim runs `kill --all ID 9`
+to end them. Signal 0 is an "is it alive" probe (kill(2)): it checks and
+sends nothing.
 """
 
 import errno
@@ -17,16 +26,20 @@ from ..errors import RuntimeFailure
 from ..signals import SIGKILL, parse_signal
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
-from ..status import PAUSED, live_status, require
+from ..errors import StatusError
+from ..status import PAUSED, STOPPED, live_status, require
 from ..syscalls.host import real
 
 
 def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
-    sig = parse_signal(signal_spec)
+    sig = parse_signal(signal_spec, probe=True)
     root = StateRoot(state_root)
     state = root.load(container_id)
     status = live_status(state)
-    require("kill", container_id, status)
+    if status == STOPPED and not all_processes:
+        raise StatusError("cannot kill container %s: container not running" % container_id)
+    if not (status == STOPPED and all_processes):
+        require("kill", container_id, status)
     if all_processes:
         signal_all(state, sig)
     else:

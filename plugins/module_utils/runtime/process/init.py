@@ -33,6 +33,14 @@ CAP_SYS_ADMIN (no no_new_privs; security/seccomp.py). The start connection
 is close-on-exec: `start` reads EOF when the exec succeeded, or an error
 message when anything failed.
 
+startContainer hooks run under that same filter: each hook's process loads
+it between fork and exec (``_hook_confinement``). runc gets there by loading
+the filter in its init before it runs these hooks
+(libcontainer/standard_init_linux.go); here the init's own later steps
+(rlimits, /proc writes, personality, setgroups/setuid/capset...) stay
+outside the filter as before, so a strict profile only has to allow what
+the program itself and execve(2) need.
+
 While created, the init is the pid namespace's init, which ignores signals it
 has no handler for (pid_namespaces(7)); it installs handlers so `kill` of a
 created container works. It is not dumpable until exec, so processes in the
@@ -184,7 +192,7 @@ def _wait_for_start(ctx, listener, program):
 def _start_phase(ctx, conn, program, state_json):
     config = ctx.config
     process = config["process"]
-    hooks.run_phase(config, "startContainer", state_json)
+    hooks.run_phase(config, "startContainer", state_json, preexec=_hook_confinement(ctx.seccomp, process))
     apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:
         set_oom_score_adj(process["oomScoreAdj"])
@@ -201,3 +209,32 @@ def _start_phase(ctx, conn, program, state_json):
         signal.signal(sig, signal.SIG_DFL)
     seccomp_filter.load_before_exec(ctx.seccomp, process)
     os.execve(program, process["args"], environ_dict(process.get("env") or []))
+
+
+def _hook_confinement(compiled, process):
+    """What a startContainer hook's process does before its exec: enter the container's filter.
+
+    As in runc, the hook runs under the container's seccomp filter and, with
+    process.noNewPrivileges, no_new_privs. Unlike in runc, which runs these
+    hooks after it switched to the container's user and capabilities, the
+    hook keeps the init's identity and capabilities, as it did before
+    (loading the filter without no_new_privs needs that CAP_SYS_ADMIN,
+    seccomp(2) EACCES). After this the child only closes its inherited fds
+    (close_range(2), or close(2) one by one when the filter refuses that)
+    and calls execve(2).
+    """
+    if compiled is None:
+        return None
+
+    def confine():
+        try:
+            if process.get("noNewPrivileges"):
+                set_no_new_privileges()
+            compiled.load()
+        except BaseException as e:  # never return into subprocess's child code with an exception
+            # subprocess would only report "Exception occurred in preexec_fn":
+            # say it on the hook's output, which the failed hook's error shows.
+            os.write(2, ("cannot enter the container's seccomp filter: %s\n"
+                         % sync.error_message(e)["msg"]).encode("utf-8", "replace"))
+            os._exit(126)
+    return confine

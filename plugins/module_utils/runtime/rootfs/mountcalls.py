@@ -17,6 +17,7 @@ separate calls after the mount.
 import errno
 import os
 import posixpath
+import stat
 
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
@@ -84,21 +85,33 @@ class Target(object):
     A destination that resolves to the rootfs itself (e.g. through a symlink
     "proc -> /") is refused: a mount there would cover the whole container
     root and then be what pivot_root moves into.
+
+    With ``ordinary`` (a file system type) the destination must be an
+    ordinary directory reached without any symlink: runc's rule for proc
+    and sysfs since CVE-2019-19921, where a /proc symlink sent procfs
+    elsewhere and the masked and read-only paths of /proc then protected
+    nothing. The check is the resolution itself (no symlink followed, the
+    fd names what was checked), so it cannot be raced.
     """
 
-    def __init__(self, where, ctx, destination, create=None):
-        self._cm = mount_target(ctx.rootfs, destination, create=create, syscalls=ctx.syscalls)
+    def __init__(self, where, ctx, destination, create=None, ordinary=None):
+        self._cm = mount_target(ctx.rootfs, destination, create=create, syscalls=ctx.syscalls,
+                                no_symlinks=ordinary is not None)
         self._where = where
         self._rootfs = ctx.rootfs
         self._destination = destination
+        self._ordinary = ordinary
 
     def __enter__(self):
         try:
             target = self._cm.__enter__()
         except (OSError, SyscallError) as exc:
+            if self._ordinary and exc.errno == errno.ELOOP:
+                raise self._not_ordinary("%s is a symlink" % getattr(exc, "filename", self._destination))
             raise fail(self._where, "resolving the destination inside the rootfs", exc)
         try:
-            is_root = os.path.samestat(os.stat(target), os.stat(self._rootfs))
+            info = os.stat(target)
+            is_root = os.path.samestat(info, os.stat(self._rootfs))
         except OSError as exc:
             self._cm.__exit__(None, None, None)
             raise fail(self._where, "stat of the destination", exc)
@@ -107,7 +120,14 @@ class Target(object):
             raise RootfsError("%s: the destination %s resolves to the container's root "
                               "(through a symlink?); refusing to mount over it"
                               % (self._where, self._destination))
+        if self._ordinary and not stat.S_ISDIR(info.st_mode):
+            self._cm.__exit__(None, None, None)
+            raise self._not_ordinary("it is not a directory")
         return target
+
+    def _not_ordinary(self, why):
+        return RootfsError("%s: %s must be mounted on an ordinary directory: %s (CVE-2019-19921)"
+                           % (self._where, self._ordinary, why))
 
     def __exit__(self, *exc_info):
         return self._cm.__exit__(*exc_info)
@@ -120,8 +140,8 @@ def host_source(source, ctx):
     return source
 
 
-def bind_mount(where, source, destination, options, ctx):
-    """Bind ``source`` (a host path) at ``destination`` with ``options``."""
+def bind_mount(where, source, destination, options, ctx, ordinary=None):
+    """Bind ``source`` (a host path) at ``destination`` with ``options`` (``ordinary``: see Target)."""
     sc = ctx.syscalls
     if not source:
         raise RootfsError("%s: a bind mount needs a source" % where)
@@ -133,7 +153,7 @@ def bind_mount(where, source, destination, options, ctx):
         except OSError as exc:
             raise fail(where, "checking the bind source", exc)
         create = "dir" if is_dir else "file"
-        with Target(where, ctx, destination, create) as target:
+        with Target(where, ctx, destination, create, ordinary) as target:
             call_mount(where, sc, source, target, "", C.MS_BIND | (options.flags & C.MS_REC), None)
     if options.flags & ~(C.MS_BIND | C.MS_REC):  # per-mount flags, or a "remount" option
         # Reopen: the fd from before the mount names the covered directory.

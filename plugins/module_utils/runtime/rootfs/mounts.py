@@ -40,6 +40,8 @@ _BIND_FALLBACK_ON_EPERM = {"sysfs": "/sys", "mqueue": "/dev/mqueue"}
 
 # File systems mounted without linux.mountLabel (see the module docstring).
 _UNLABELLED = frozenset(("proc", "sysfs"))
+# Mounted only on an ordinary directory, no symlink on the way (mountcalls.Target).
+_ORDINARY_DIRECTORY_ONLY = frozenset(("proc", "sysfs"))
 
 
 def labelled_data(fstype, options, label):
@@ -83,7 +85,8 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
         raise RootfsError("%s: no type given and the options do not make it a bind mount"
                           % where)
     flags = options.flags & ~C.MS_REC
-    with Target(where, ctx, destination, "dir") as target:
+    ordinary = fstype if fstype in _ORDINARY_DIRECTORY_ONLY else None
+    with Target(where, ctx, destination, "dir", ordinary) as target:
         fallback = _BIND_FALLBACK_ON_EPERM.get(fstype)
         try:
             call_mount(where, sc, source or fstype, target, fstype, flags,
@@ -96,4 +99,4 @@ def _mount_filesystem(where, source, fstype, destination, options, ctx):
     # Bind the host's instance, keeping the requested flags.
     from_host = MountOptions(options.flags | C.MS_BIND | C.MS_REC, options.cleared, [], options.data)
     bind_mount(where + " (bind of the host's %s after EPERM)" % fallback, fallback,
-               destination, from_host, ctx)
+               destination, from_host, ctx, ordinary)

@@ -15,6 +15,10 @@ the file tree, usable as a dirfd and through /proc/self/fd). Mounting onto
 process racing to swap a directory for a symlink between the check and the
 mount (CVE-2021-30465) cannot redirect it.
 
+With ``no_symlinks`` no symlink at all is followed: a symlink anywhere on
+the path fails with ELOOP, naming it. proc and sysfs are mounted that way
+(mounts.py: CVE-2019-19921).
+
 Two resolvers:
 
 * openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS (Linux >= 5.6): the
@@ -71,24 +75,27 @@ def _split(path):
     return [part for part in path.split("/") if part not in ("", ".")]
 
 
-def open_in_root(root, unsafe_path, create=None, syscalls=None):
+def open_in_root(root, unsafe_path, create=None, syscalls=None, no_symlinks=False):
     """Open ``unsafe_path`` resolved inside ``root``; return an O_PATH fd.
 
     ``create`` = "dir" creates every missing component as a directory;
     "file" creates missing parents as directories and a missing last
     component as an empty regular file. A symlink as the last component is
-    followed (inside the root). Raises OSError (ENOENT, ENOTDIR, ELOOP...)
-    whose filename is the lexical host path. The caller closes the fd.
+    followed (inside the root), unless ``no_symlinks``: then any symlink on
+    the way fails with ELOOP, whose filename is that symlink's host path.
+    Raises OSError (ENOENT, ENOTDIR, ELOOP...) whose filename is the
+    lexical host path. The caller closes the fd.
     """
     if create not in CREATE_MODES:
         raise ValueError("create must be one of %r, not %r" % (CREATE_MODES, create))
     sc = syscalls if syscalls is not None else _syscalls.real()
     root_fd = os.open(root, _O_PATH_FLAGS | os.O_DIRECTORY)
     try:
-        fd = _try_openat2(sc, root_fd, unsafe_path)
+        fd = _try_openat2(sc, root_fd, unsafe_path, no_symlinks)
         if fd is not None:
             return fd
-        return _walk(root_fd, unsafe_path, create, _display(root, unsafe_path))
+        return _walk(root_fd, unsafe_path, create, _display(root, unsafe_path),
+                     root if no_symlinks else None)
     except OSError as exc:
         if exc.filename is None:
             raise OSError(exc.errno, os.strerror(exc.errno), _display(root, unsafe_path))
@@ -97,33 +104,40 @@ def open_in_root(root, unsafe_path, create=None, syscalls=None):
         os.close(root_fd)
 
 
-def _try_openat2(sc, root_fd, unsafe_path):
+def _try_openat2(sc, root_fd, unsafe_path, no_symlinks=False):
     """The kernel's in-root lookup; None when the walk must do the work.
 
     A missing path also returns None so that the walk can create it (or
-    raise ENOENT itself).
+    raise ENOENT itself), and so does a symlink met with ``no_symlinks``
+    (RESOLVE_NO_SYMLINKS: ELOOP), so that the walk names it.
     """
     relative = unsafe_path.lstrip("/") or "."
+    resolve = _RESOLVE | (C.RESOLVE_NO_SYMLINKS if no_symlinks else 0)
     for _attempt in range(_OPENAT2_RETRIES):
         try:
-            return sc.openat2(root_fd, relative, _O_PATH_FLAGS, 0, _RESOLVE)
+            return sc.openat2(root_fd, relative, _O_PATH_FLAGS, 0, resolve)
         except SyscallError as exc:
             if exc.errno == errno.EAGAIN:
                 continue
             if exc.errno in _OPENAT2_UNAVAILABLE or exc.errno == errno.ENOENT:
                 return None
+            if no_symlinks and exc.errno == errno.ELOOP:
+                return None
             raise OSError(exc.errno, os.strerror(exc.errno))
     return None
 
 
-def _walk(root_fd, unsafe_path, create, display):
+def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None):
     """Userspace in-root resolution, one component at a time.
 
     ``stack`` holds an fd per directory on the resolved path, the root at the
-    bottom, so ".." is a pop that can never go above the root.
+    bottom, so ".." is a pop that can never go above the root. With
+    ``refuse_symlinks_in`` (the root's host path, for the message) a
+    symlink fails with ELOOP instead of being followed.
     """
     parts = _split(unsafe_path)[::-1]  # a stack: the next component is the last item
     stack = [os.dup(root_fd)]
+    walked = []  # the names of the directories in stack[1:]
     links = 0
     try:
         while parts:
@@ -131,10 +145,14 @@ def _walk(root_fd, unsafe_path, create, display):
             if name == "..":
                 if len(stack) > 1:
                     os.close(stack.pop())
+                    walked.pop()
                 continue
             is_last = not parts
             fd = _open_component(stack[-1], name, create, is_last, display)
             mode = os.fstat(fd).st_mode
+            if stat.S_ISLNK(mode) and refuse_symlinks_in is not None:
+                os.close(fd)
+                raise OSError(errno.ELOOP, "a symlink", _display(refuse_symlinks_in, "/".join(walked + [name])))
             if stat.S_ISLNK(mode):
                 links += 1
                 try:
@@ -147,12 +165,14 @@ def _walk(root_fd, unsafe_path, create, display):
                     # An absolute link restarts at the root, not at the host's "/".
                     while len(stack) > 1:
                         os.close(stack.pop())
+                    del walked[:]
                 parts.extend(reversed(_split(target)))  # the link's components come next, in order
                 continue
             if not is_last and not stat.S_ISDIR(mode):
                 os.close(fd)
                 raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), display)
             stack.append(fd)
+            walked.append(name)
         return os.dup(stack[-1])
     finally:
         for fd in stack:
@@ -199,15 +219,15 @@ def resolve_in_root(root, unsafe_path, syscalls=None):
         os.close(fd)
 
 
-def mount_target(root, unsafe_path, create=None, syscalls=None):
+def mount_target(root, unsafe_path, create=None, syscalls=None, no_symlinks=False):
     """A context manager: "/proc/self/fd/<fd>" for ``unsafe_path`` inside ``root``.
 
-    The path is resolved on entry, and the fd stays open for the body and is
-    closed afterwards. Note that the fd names the inode found before any
-    mount made in the body; to act on a mount just made there (remount,
-    propagation), open the target again.
+    The path is resolved on entry (open_in_root), and the fd stays open for
+    the body and is closed afterwards. Note that the fd names the inode
+    found before any mount made in the body; to act on a mount just made
+    there (remount, propagation), open the target again.
     """
-    return _MountTarget(root, unsafe_path, create, syscalls)
+    return _MountTarget(root, unsafe_path, create, syscalls, no_symlinks)
 
 
 class _MountTarget(object):
@@ -215,13 +235,13 @@ class _MountTarget(object):
     # and functools, ~2 ms of every create.
     __slots__ = ("_args", "_fd")
 
-    def __init__(self, root, unsafe_path, create, syscalls):
-        self._args = (root, unsafe_path, create, syscalls)
+    def __init__(self, root, unsafe_path, create, syscalls, no_symlinks=False):
+        self._args = (root, unsafe_path, create, syscalls, no_symlinks)
         self._fd = None
 
     def __enter__(self):
-        root, unsafe_path, create, syscalls = self._args
-        self._fd = open_in_root(root, unsafe_path, create=create, syscalls=syscalls)
+        root, unsafe_path, create, syscalls, no_symlinks = self._args
+        self._fd = open_in_root(root, unsafe_path, create=create, syscalls=syscalls, no_symlinks=no_symlinks)
         return fd_path(self._fd)
 
     def __exit__(self, *exc_info):

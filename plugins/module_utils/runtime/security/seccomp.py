@@ -21,6 +21,9 @@ Two steps, on purpose:
   needed. runc also exports the program and loads it itself (its patchbpf).
   seccomp_filter.py says when, relative to the change of identity.
 
+Before the exported program goes a stub that answers syscalls newer than
+every syscall the profile names with ENOSYS (seccomp_enosys.py says why).
+
 Only containers with ``linux.seccomp`` load this file (and ctypes with it).
 
 A host without libseccomp fails with UnsupportedError when a config asks for
@@ -34,6 +37,7 @@ import os
 from ..errors import SecurityError, SpecError, UnsupportedError
 from ..spec.names import SECCOMP_FILTER_FLAGS
 from ..standalone.jsonlite import dumps
+from . import seccomp_enosys
 from .seccomp_filter import PATH, CompiledFilter
 
 # seccomp.h action values (they are the kernel's SECCOMP_RET_* values).
@@ -165,8 +169,10 @@ def _library():
             ("seccomp_release", None, [vp]),
             ("seccomp_arch_resolve_name", u32, [ctypes.c_char_p]),
             ("seccomp_arch_add", ci, [vp, u32]),
+            ("seccomp_arch_native", u32, []),
             ("seccomp_attr_set", ci, [vp, ci, u32]),
             ("seccomp_syscall_resolve_name", ci, [ctypes.c_char_p]),
+            ("seccomp_syscall_resolve_name_arch", ci, [u32, ctypes.c_char_p]),
             ("seccomp_rule_add_array", ci, [vp, u32, ci, ctypes.c_uint, ctypes.POINTER(_ArgCmp)]),
             ("seccomp_export_bpf", ci, [vp, ci])):
         func = getattr(lib, name)
@@ -195,7 +201,7 @@ def _compile(seccomp, path):
     if not ctx:
         raise SecurityError("%s: seccomp_init failed" % path)
     try:
-        _add_arches(lib, ctx, seccomp.get("architectures"), path + ".architectures")
+        arches = _add_arches(lib, ctx, seccomp.get("architectures"), path + ".architectures")
         syscalls = seccomp.get("syscalls") or []
         if len(syscalls) > _OPTIMIZE_ABOVE:
             lib.seccomp_attr_set(ctx, _SCMP_FLTATR_CTL_OPTIMIZE, 2)  # best effort: libseccomp >= 2.5
@@ -205,11 +211,14 @@ def _compile(seccomp, path):
         program = _export(lib, ctx, path)
     finally:
         lib.seccomp_release(ctx)
+    program = _enosys_stub(lib, default, arches, syscalls, path) + program
     nr = lib.seccomp_syscall_resolve_name(b"seccomp")
     return CompiledFilter(program, flags, nr if nr >= 0 else None, skipped)
 
 
 def _add_arches(lib, ctx, arches, path):
+    """Add the configured architectures; return the libseccomp tokens of all in the filter."""
+    tokens = [lib.seccomp_arch_native()]  # seccomp_init(3): the native one is always there
     for index, name in enumerate(arches or ()):
         where = "%s[%d]" % (path, index)
         token = lib.seccomp_arch_resolve_name(arch_library_name(name).encode("ascii"))
@@ -218,6 +227,27 @@ def _add_arches(lib, ctx, arches, path):
         ret = lib.seccomp_arch_add(ctx, token)
         if ret < 0 and ret != -errno.EEXIST:  # the native architecture is always present
             raise SecurityError("%s: seccomp_arch_add(%s) failed: %s" % (where, name, os.strerror(-ret)))
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def _enosys_stub(lib, default, arches, syscalls, path):
+    """The ENOSYS stub for syscalls above every one the profile names (b"" when not wanted).
+
+    Every named syscall counts, whatever its rule's action (also one that
+    repeats the default and adds no rule): the profile knows it.
+    """
+    if not seccomp_enosys.wants_stub(default):
+        return b""
+    names = set()
+    for rule in syscalls:
+        names.update(name.encode("utf-8") for name in rule.get("names") or ())
+    highest = seccomp_enosys.highest_numbers(lib.seccomp_syscall_resolve_name_arch, arches, sorted(names))
+    try:
+        return seccomp_enosys.stub_bytes(highest)
+    except ValueError as e:
+        raise SecurityError("%s: %s" % (path, e))
 
 
 def _add_rule(lib, ctx, rule, default, path):

@@ -9,6 +9,11 @@ A hook is {path, args, env, timeout}: ``path`` is executed with ``args`` as
 its argv (args[0] is argv0, execv(3) semantics) and exactly ``env`` as its
 environment; the container state JSON is written to its stdin; it fails if it
 exits non-zero or outlives ``timeout`` seconds (then it is killed).
+
+``preexec`` runs in the hook's process between fork and exec (subprocess's
+preexec_fn): the init uses it to put startContainer hooks under the
+container's seccomp filter (process/init.py). After it, the child only
+closes its inherited fds and calls execve(2).
 """
 
 import os
@@ -18,7 +23,7 @@ class HookFailed(Exception):
     pass
 
 
-def run_hook(hook, state_json, cwd=None):
+def run_hook(hook, state_json, cwd=None, preexec=None):
     """Run ``hook`` with ``state_json`` (bytes) on stdin; raise HookFailed on failure."""
     import subprocess  # imported late: the monitor stays small until it needs it
 
@@ -33,7 +38,7 @@ def run_hook(hook, state_json, cwd=None):
         proc = subprocess.Popen(argv, executable=path, env=env, cwd=cwd or "/",
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, close_fds=True,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=preexec)
     except OSError as e:
         raise HookFailed("cannot execute %s: %s" % (path, e.strerror))
     try:

@@ -51,6 +51,8 @@ if _json is not None:
     _scan = _json.make_scanner(_DecodeContext())
     _encode = _json.make_encoder(None, _no_default, _json.encode_basestring_ascii, None,
                                  ":", ",", True, False, True)
+    _encode_in_order = _json.make_encoder(None, _no_default, _json.encode_basestring_ascii, None,
+                                          ":", ",", False, False, True)
 
     def loads(text):
         if isinstance(text, (bytes, bytearray)):
@@ -72,13 +74,14 @@ if _json is not None:
             raise ValueError("extra data after JSON at character %d" % end)
         return obj
 
-    def dumps(obj):
-        return "".join(_encode(obj, 0))
+    def dumps(obj, sort_keys=True):
+        """Compact JSON; ``sort_keys=False`` keeps each dict's own order (runc's field order)."""
+        return "".join((_encode if sort_keys else _encode_in_order)(obj, 0))
 else:  # pragma: no cover
     import json
 
     def loads(text):
         return json.loads(text)
 
-    def dumps(obj):
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    def dumps(obj, sort_keys=True):
+        return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"))

@@ -117,6 +117,11 @@ class DirLock(object):
             posix.close(self.fd)
             self.fd = None
 
+    def unlock(self):
+        """Let others lock now, though a forked child may still hold a copy of the fd (flock(2) LOCK_UN)."""
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
     def __enter__(self):
         return self.acquire()
 
