@@ -328,23 +328,6 @@ def shared_library(name, hint=""):
     return Requirement("lib%s" % name, check)
 
 
-def filesystem(fstype, proc="/proc"):
-    """The kernel can mount ``fstype`` (listed in /proc/filesystems, or a module to load)."""
-    def check():
-        try:
-            with open(os.path.join(proc, "filesystems")) as handle:
-                if fstype in (line.split()[-1] for line in handle if line.strip()):
-                    return None
-        except (IOError, OSError):
-            pass
-        modules = "/lib/modules/%s/kernel/fs" % os.uname().release
-        for dirpath, _dirs, names in os.walk(modules):
-            if any(n.split(".")[0] == fstype for n in names):
-                return None
-        return "the kernel has no %s file system" % fstype
-    return Requirement("filesystem %s" % fstype, check)
-
-
 def python_module(name, hint=""):
     """``name`` imports in the test's interpreter."""
     def check():
