@@ -51,4 +51,8 @@ def _hint(exc):
         # parent mount is shared, or the root is the initramfs rootfs.
         return (" (the rootfs must be a mount point whose parent mount is not shared, "
                 "and the host root must not be the initramfs)")
+    if exc.call == "pivot_root" and exc.errno == errno.EBUSY:
+        # pivot_root(2) ERRORS: EBUSY when new_root is the current root.
+        return (" (root.path is the runtime's own root: without a mount namespace in "
+                "linux.namespaces the container can share it)")
     return ""

@@ -34,6 +34,9 @@ class FakeSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._record("pivot_root", new_root, put_old)
 
+    def chroot(self, path):
+        return self._record("chroot", path)
+
     def unshare(self, flags):
         return self._record("unshare", flags)
 
