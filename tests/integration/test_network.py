@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import threading
@@ -24,22 +23,16 @@ import uuid
 import pytest
 
 import itest_helpers as H
+from host_features import command_works, path_exists, python_module, requires
 
-pytestmark = pytest.mark.ours
+pytestmark = [
+    pytest.mark.ours,
+    requires(python_module("pyroute2", "tests/requirements.txt"),
+             command_works(["nft", "list", "tables"], "nftables (apt package nftables, kernel nf_tables)"),
+             path_exists("/usr/lib/python3/dist-packages/pyroute2", "the CLI's /usr/bin/python3 needs python3-pyroute2")),
+]
 
 NET = "org.opencontainer.runtime.network"
-
-
-def _missing():
-    try:
-        import pyroute2  # noqa: F401
-    except ImportError:
-        return "pyroute2 is not installed (tests/requirements.txt)"
-    if not shutil.which("nft"):
-        return "nftables (the nft command) is not installed"
-    if not os.path.exists("/usr/lib/python3/dist-packages/pyroute2"):
-        return "the CLI's /usr/bin/python3 needs python3-pyroute2"
-    return None
 
 
 def _links():
@@ -102,9 +95,6 @@ class Net(object):
 
 @pytest.fixture
 def net(oci):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
     network = Net(oci)
     yield network
     network.close()
