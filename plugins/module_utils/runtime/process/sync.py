@@ -3,10 +3,21 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The create-time channel between the runtime and the container's init.
 
-A SOCK_SEQPACKET socketpair keeps message boundaries, so each message is one
-small JSON object {"type": ..., ...}; EOF means the other side died. The
-init reports "pid" (sent by the monitor, which forked it), "prestart" (the
-environment exists: run the runtime-namespace hooks), "created" or "error".
+A SOCK_SEQPACKET socketpair; each message is one JSON object {"type": ...,
+...}; EOF means the other side died. The init reports "pid" (sent by the
+monitor, which forked it), "prestart" (the environment exists: run the
+runtime-namespace hooks), "created" or "error"; the runtime answers
+"continue" with the container's state, annotations included, so a message
+can be megabytes long.
+
+Framing: one record of HEADER_SIZE bytes, the body's length in hex, then
+the body in records of at most CHUNK bytes. A SOCK_SEQPACKET record must fit
+the socket's send buffer whole (unix(7): EMSGSIZE beyond it, ~208 KiB by
+default), and recv(2) of a record into a smaller buffer discards the rest of
+it (MSG_TRUNC), so the reader asks for exactly the sizes the writer sent.
+The same reads work on a pipe, where a read may return less: the reader
+loops until it has the length it was told. Messages over MAX_MESSAGE are
+refused on both sides with an error that says so.
 
 exec's child says at most one thing, an "error", and then exits: a pipe
 (``one_way``) carries that as well and costs no socket module.
@@ -17,7 +28,9 @@ import posix  # os without os.py: runtime/pathlite.py says why
 from ..errors import RuntimeFailure
 from ..standalone.jsonlite import dumps, loads
 
-MAX_MESSAGE = 1 << 16
+MAX_MESSAGE = 16 << 20
+HEADER_SIZE = 8  # hex digits: up to 4 GiB, and MAX_MESSAGE is far below
+CHUNK = 32 << 10  # far below the smallest default send buffer (net.core.wmem_default)
 
 
 class SyncError(RuntimeFailure):
@@ -82,7 +95,21 @@ def one_way():
 
 def send(sock, kind, **payload):
     payload["type"] = kind
-    sock.send(dumps(payload).encode("utf-8"))
+    body = dumps(payload).encode("utf-8")
+    if len(body) > MAX_MESSAGE:
+        raise SyncError("the %r message is %d bytes, over the limit of %d bytes (%d MiB) of the channel "
+                        "to the container's init" % (kind, len(body), MAX_MESSAGE, MAX_MESSAGE >> 20))
+    _send_record(sock, b"%08x" % len(body))
+    view = memoryview(body)
+    for offset in range(0, len(body), CHUNK):
+        _send_record(sock, view[offset:offset + CHUNK])
+
+
+def _send_record(sock, data):
+    # A SOCK_SEQPACKET send(2) is all or nothing; a pipe's (PipeEnd) loops itself.
+    sent = sock.send(data)
+    if sent != len(data):
+        raise SyncError("short write on the channel to the container's init: %d of %d bytes" % (sent, len(data)))
 
 
 def recv(sock, expect=None, what="container init"):
@@ -97,13 +124,50 @@ def recv(sock, expect=None, what="container init"):
 
 def recv_unless_eof(sock):
     """One message, or None at EOF (the peer closed its end, e.g. at execve(2)); an "error" message is raised."""
-    raw = sock.recv(MAX_MESSAGE)
-    if not raw:
+    header = _recv_exactly(sock, HEADER_SIZE)
+    if not header:
         return None
-    msg = loads(raw)
+    try:
+        size = int(header, 16)
+    except ValueError:
+        raise SyncError("protocol error: bad message header %r" % (bytes(header),))
+    if size > MAX_MESSAGE:
+        raise SyncError("protocol error: a message of %d bytes announced, over the limit of %d bytes"
+                        % (size, MAX_MESSAGE))
+    chunks = []
+    left = size
+    while left > 0:
+        chunk = _recv_exactly(sock, min(left, CHUNK))
+        if not chunk:
+            raise SyncError("protocol error: the peer closed the channel %d bytes into a message of %d"
+                            % (size - left, size))
+        chunks.append(chunk)
+        left -= len(chunk)
+    msg = loads(b"".join(chunks))
     if msg.get("type") == "error":
         raise _rebuild(msg)
     return msg
+
+
+def _recv_exactly(sock, size):
+    """``size`` bytes, or b"" at EOF before the first of them.
+
+    One recv(2) per record on a SOCK_SEQPACKET socket (the writer's records
+    are exactly these sizes); a pipe may return less per read, hence the loop.
+    """
+    got = sock.recv(size)
+    if len(got) == size or not got:
+        return got
+    parts = [got]
+    left = size - len(got)
+    while left > 0:
+        more = sock.recv(left)
+        if not more:
+            raise SyncError("protocol error: the peer closed the channel %d bytes into a record of %d"
+                            % (size - left, size))
+        parts.append(more)
+        left -= len(more)
+    return b"".join(parts)
 
 
 def error_message(exc):
