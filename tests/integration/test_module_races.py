@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""oci_container runs racing on the same containers (issue 22, section 3).
+
+Three real ansible-playbook processes at once, each with ROUNDS rounds of
+one task per container (CONTAINERS of them), every task a random choice of
+started / stopped / absent / started with another memory limit (fixed
+seed). Every task must succeed, and each container must end as the last
+task that acted on it asked: its status and its memory limit.
+
+"Last" is the order in which the tasks finished, as a small callback plugin
+in each playbook records it (CLOCK_MONOTONIC is one clock for the three
+processes). A module run holds the container's name lock from its plan to
+its result, so a later task on the same container acts only after an
+earlier one is done with it; the results reach the callbacks a few
+milliseconds later, so of two tasks on one container that finished within
+TIE seconds of each other either may be the last word. (A later task that
+changes nothing agrees with the state the earlier one left, so only tasks
+that act can be confused, and acting takes longer than TIE.)
+
+Before the name lock, 5 to 8 of the 300 tasks failed here ("already
+exists", "does not exist", "being created by another process", "cannot
+start container: it is running").
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+import itest_helpers as H
+
+CONTAINERS = 10
+ROUNDS = 10
+PLAYBOOKS = 3
+SEED = 22
+MEMORY = ("32m", "48m", "64m")
+ACTIONS = ("started", "stopped", "absent", "memory")
+TIE = 0.05
+REPO = H.REPO
+
+CALLBACK = '''
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    """Appends {task, failed, msg, t} per task result to $RACE_JOURNAL."""
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "notification"
+    CALLBACK_NAME = "race_journal"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def _record(self, result, failed):
+        entry = {"task": result._task.get_name(), "failed": failed, "t": time.monotonic(),
+                 "msg": result._result.get("msg", ""), "actions": result._result.get("actions")}
+        with open(os.environ["RACE_JOURNAL"], "a") as handle:
+            handle.write(json.dumps(entry) + "\\n")
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, False)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, True)
+'''
+
+
+def ansible_playbook():
+    path = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    if not os.access(path, os.X_OK):
+        pytest.skip("no ansible-playbook beside %s (the test venv has ansible-core)" % sys.executable)
+    return path
+
+
+def collections_path():
+    """The sys.path entry (tests/conftest.py collection_import_root) where the collection is this checkout."""
+    for entry in sys.path:
+        link = os.path.join(entry, "ansible_collections", "opencontainer", "runtime")
+        if os.path.realpath(link) == os.path.realpath(REPO):
+            return entry
+    pytest.skip("the collection is not importable from this checkout (tests/conftest.py)")
+
+
+def plan_tasks(names):
+    """plans[playbook][round] = [(container index, action, memory)]."""
+    rng = random.Random(SEED)
+    plans = []
+    for dummy_p in range(PLAYBOOKS):
+        rounds = []
+        for dummy_r in range(ROUNDS):
+            # The same order in every playbook: the three meet on one container at a time.
+            rounds.append([(i, rng.choice(ACTIONS), rng.choice(MEMORY)) for i in range(len(names))])
+        plans.append(rounds)
+    return plans
+
+
+def task_name(playbook, round_, index, action, memory):
+    return "p%d r%d c%d %s %s" % (playbook, round_, index, action, memory)
+
+
+def write_playbook(path, playbook, rounds, names, rootfs, state_root, bundles, cgroup_prefix):
+    tasks = []
+    for round_, plan in enumerate(rounds):
+        for index, action, memory in plan:
+            name = names[index]
+            args = {"name": name, "state_root": state_root}
+            if action == "absent":
+                args["state"] = "absent"
+            else:
+                args.update({
+                    "state": "stopped" if action == "stopped" else "started",
+                    "rootfs": rootfs, "command": "sleep 1000", "memory": memory, "stop_timeout": 2,
+                    "bundle_dir": os.path.join(bundles, name),
+                    "spec": {"linux": {"cgroupsPath": "%s/%s" % (cgroup_prefix, name)}},
+                })
+            tasks.append({"name": task_name(playbook, round_, index, action, memory),
+                          "opencontainer.runtime.oci_container": args, "ignore_errors": True})
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    with open(path, "w") as handle:
+        json.dump(play, handle, indent=1)  # YAML is a superset of JSON
+
+
+def run_playbooks(oci, names):
+    plans = plan_tasks(names)
+    work = os.path.join(oci.tmp, "race")
+    os.makedirs(os.path.join(work, "callbacks"))
+    with open(os.path.join(work, "callbacks", "race_journal.py"), "w") as handle:
+        handle.write(CALLBACK)
+    bundles = os.path.join(work, "bundles")
+    env = dict(os.environ,
+               ANSIBLE_COLLECTIONS_PATH=collections_path(),
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(work, "callbacks"),
+               ANSIBLE_CALLBACKS_ENABLED="race_journal",
+               ANSIBLE_STDOUT_CALLBACK="minimal",
+               ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCAL_TEMP=os.path.join(work, "ansible-tmp"),
+               ANSIBLE_REMOTE_TEMP=os.path.join(work, "ansible-remote-tmp"),
+               RACE_JOURNAL=os.path.join(work, "journal"))
+    procs = []
+    for playbook, rounds in enumerate(plans):
+        path = os.path.join(work, "playbook%d.yml" % playbook)
+        write_playbook(path, playbook, rounds, names, oci.rootfs, oci.rt.root, bundles, oci.cgroup_prefix)
+        log = open(os.path.join(work, "playbook%d.log" % playbook), "w")
+        procs.append((subprocess.Popen([ansible_playbook(), "-i", "localhost,", "-c", "local", path],
+                                       stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work), log))
+    deadline = time.monotonic() + 600
+    codes = []
+    for proc, log in procs:
+        try:
+            codes.append(proc.wait(max(1, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            codes.append(proc.wait())
+        log.close()
+    with open(env["RACE_JOURNAL"]) as handle:
+        journal = [json.loads(line) for line in handle]
+    return codes, journal, work
+
+
+def observed(oci, name):
+    """(status, memory limit in bytes) of the container now, or ("absent", None)."""
+    result = oci.rt.state_result(name)
+    if not result.ok:
+        assert "does not exist" in result.stderr, result
+        return "absent", None
+    status = json.loads(result.stdout)["status"]
+    config = oci.rt.read_state_file(name)["config"]
+    return status, config["linux"]["resources"]["memory"]["limit"]
+
+
+def expected(action, memory):
+    if action == "absent":
+        return "absent", None
+    limit = int(memory[:-1]) << 20
+    return ("created" if action == "stopped" else "running"), limit
+
+
+def matches(seen, action, memory):
+    want_status, want_limit = expected(action, memory)
+    if want_status == "created":  # stopped: exists and its process does not run
+        return seen[0] in ("created", "stopped") and seen[1] == want_limit
+    return seen == (want_status, want_limit)
+
+
+@pytest.mark.ours
+def test_three_playbooks_racing_on_ten_containers(oci):
+    tag = oci.new_id()[-8:]
+    names = ["race-%s-%d" % (tag, i) for i in range(CONTAINERS)]
+    for name in names:
+        oci.rt._remember(name)  # the finalizer deletes them (--force) and checks for leftovers
+    started = time.monotonic()
+    codes, journal, work = run_playbooks(oci, names)
+    elapsed = time.monotonic() - started
+    assert len(journal) == PLAYBOOKS * ROUNDS * CONTAINERS, \
+        "playbooks exited %s; see %s" % (codes, work)
+    failed = [(e["task"], e["msg"]) for e in journal if e["failed"]]
+    assert not failed, "%d of %d tasks failed in %.0fs: %s" % (
+        len(failed), len(journal), elapsed, json.dumps(failed[:20], indent=1))
+    assert codes == [0] * PLAYBOOKS
+    wrong = []
+    for index, name in enumerate(names):
+        mine = sorted((e for e in journal if e["task"].split()[2] == "c%d" % index), key=lambda e: e["t"])
+        seen = observed(oci, name)
+        last = mine[-1]
+        close = [e for e in mine if last["t"] - e["t"] <= TIE]
+        if not any(matches(seen, *e["task"].split()[3:5]) for e in close):
+            wrong.append("%s is %s; its last tasks: %s" % (name, seen, [e["task"] for e in mine[-3:]]))
+    assert not wrong, "\n".join(wrong)
