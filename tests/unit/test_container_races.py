@@ -158,6 +158,28 @@ def test_start_of_a_container_another_process_started_is_done(work):
     assert world.containers["web"]["status"] == "running"
 
 
+def test_start_whose_init_another_process_killed_makes_the_container_again(work):
+    from ansible_collections.opencontainer.runtime.plugins.module_utils.runtime.lifecycle.start import InitUnreachable
+    world = World()
+    p = params(work)
+    world.add(p, "created")
+    m = world.attach(manager.ContainerManager(p))
+    real_start = m._do_start
+    calls = []
+
+    def start():
+        calls.append(1)
+        if len(calls) == 1:  # `oci-runtime kill` got the waiting init first
+            world.containers["web"]["status"] = "stopped"
+            raise InitUnreachable("cannot reach the container's init: Connection refused")
+        real_start()
+    m._do_start = start
+    result = m.converge()
+    assert result["actions"] == ["delete", "create", "start"]  # the failed start is not among what was done
+    assert world.log == ["delete", "create", "start"]
+    assert world.containers["web"]["status"] == "running"
+
+
 def test_stop_of_a_container_that_vanished_then_came_back_running(work):
     world = World()
     p = params(work, state="stopped")

@@ -59,7 +59,8 @@ class _LostRace(Exception):
 
 def lost_race(error):
     """True for the errors of an action whose plan another process made stale."""
-    return isinstance(error, (ContainerNotFound, ContainerExists, StatusError, ContainerBusy))
+    from ..runtime.lifecycle.start import InitUnreachable  # the init of a created container was killed
+    return isinstance(error, (ContainerNotFound, ContainerExists, StatusError, ContainerBusy, InitUnreachable))
 
 
 class ContainerManager(object):
