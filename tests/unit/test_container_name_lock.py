@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ansible_collections.opencontainer.runtime.plugins.module_utils.container.name_lock import NameLock
+from ansible_collections.opencontainer.runtime.plugins.module_utils.container.name_lock import NameLock, lock_file_name
 from ansible_collections.opencontainer.runtime.plugins.module_utils.runtime.errors import StateError
 
 
@@ -161,3 +161,15 @@ def test_a_lock_dir_that_is_not_a_directory_is_refused(tmp_path):
     os.symlink("/tmp", str(tmp_path / ".locks"))
     with pytest.raises(StateError, match="is not a directory"):
         NameLock(str(tmp_path), "web").acquire()
+
+
+def test_a_name_too_long_for_a_file_name_gets_a_digest(tmp_path):
+    assert lock_file_name("web") == "web.lock"
+    assert lock_file_name("a" * 250) == "a" * 250 + ".lock"
+    long_name = "a" * 251
+    assert lock_file_name(long_name).startswith("sha256-") and len(lock_file_name(long_name)) == 76
+    assert lock_file_name(long_name) != lock_file_name(long_name + "b")
+    lock = NameLock(str(tmp_path), "b" * 1000).acquire()
+    assert not try_lock_in_child(str(tmp_path), "b" * 1000)
+    lock.release(remove=True)
+    assert os.listdir(str(tmp_path / ".locks")) == []

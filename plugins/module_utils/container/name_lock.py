@@ -33,6 +33,7 @@ __metaclass__ = type
 
 import errno
 import fcntl
+import hashlib
 import os
 import stat
 import struct
@@ -43,6 +44,7 @@ from ..runtime.errors import StateError
 LOCK_DIR = ".locks"
 POLL_FIRST = 0.005
 POLL_MAX = 0.05
+NAME_MAX = 255
 
 
 class NameLock(object):
@@ -50,7 +52,7 @@ class NameLock(object):
 
     def __init__(self, root_path, name, timeout=600.0):
         self.dir = os.path.join(root_path, LOCK_DIR)
-        self.path = os.path.join(self.dir, name + ".lock")
+        self.path = os.path.join(self.dir, lock_file_name(name))
         self.name = name
         self.timeout = timeout
         self.fd = None
@@ -118,6 +120,14 @@ class NameLock(object):
                                     " (pid %d)" % holder if holder else ""))
             time.sleep(pause)
             pause = min(pause * 2, POLL_MAX)
+
+
+def lock_file_name(name):
+    """``<name>.lock``, or a digest of the name where that would pass NAME_MAX (255 bytes, path_resolution(7))."""
+    plain = name + ".lock"
+    if len(plain.encode("utf-8", "surrogateescape")) <= NAME_MAX:
+        return plain
+    return "sha256-%s.lock" % hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _same_file(fd, path):
