@@ -15,6 +15,7 @@ import json
 import pytest
 
 import itest_helpers as H
+import playbook_helpers as P
 
 
 
@@ -79,3 +80,28 @@ def test_annotations_over_the_limit_fail_clearly_and_leave_nothing(oci):
     assert "Traceback" not in result.stderr
     assert not oci.rt.state_result(cid).ok
     assert cid not in oci.rt.list("--quiet").check().stdout.split()
+
+
+@pytest.mark.ours
+def test_large_annotations_through_the_modules(oci):
+    """oci_container creates and starts it (then changes nothing), oci_container_info shows the annotations."""
+    name = "big-" + oci.new_id()[-8:]
+    oci.rt._remember(name)  # the finalizer deletes it and checks for leftovers
+    work = oci.tmp
+    container = {"name": name, "state_root": oci.rt.root, "rootfs": oci.rootfs, "command": "sleep 1000",
+                 "annotations": LARGE_ANNOTATIONS, "bundle_dir": work + "/bundle",
+                 "spec": {"linux": {"cgroupsPath": oci.cgroup_prefix + "/big"}}}
+    checks = ["first is changed", "first.container.status == 'running'", "again is not changed",
+              "first.container.annotations == info.containers[0].annotations",
+              "info.containers[0].annotations | length == %d" % len(LARGE_ANNOTATIONS)]
+    code, output = P.run_playbook(work, "big", [
+        {"name": "create and start", "opencontainer.runtime.oci_container": container, "register": "first"},
+        {"name": "again", "opencontainer.runtime.oci_container": container, "register": "again"},
+        {"name": "info", "opencontainer.runtime.oci_container_info": {"state_root": oci.rt.root, "name": name},
+         "register": "info"},
+        {"name": "check", "ansible.builtin.assert": {"that": checks}},
+        {"name": "remove", "opencontainer.runtime.oci_container": {"name": name, "state_root": oci.rt.root,
+                                                                   "state": "absent"}},
+    ])
+    assert code == 0, output[-3000:]
+    assert not oci.rt.state_result(name).ok

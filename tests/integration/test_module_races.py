@@ -29,13 +29,12 @@ import json
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-import itest_helpers as H
+import playbook_helpers as P
 
 CONTAINERS = 10
 ROUNDS = 10
@@ -44,7 +43,6 @@ SEED = 22
 MEMORY = ("32m", "48m", "64m")
 ACTIONS = ("started", "stopped", "absent", "memory")
 TIE = 0.25
-REPO = H.REPO
 
 CALLBACK = '''
 from __future__ import absolute_import, division, print_function
@@ -78,22 +76,6 @@ class CallbackModule(CallbackBase):
 '''
 
 
-def ansible_playbook():
-    path = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    if not os.access(path, os.X_OK):
-        pytest.skip("no ansible-playbook beside %s (the test venv has ansible-core)" % sys.executable)
-    return path
-
-
-def collections_path():
-    """The sys.path entry (tests/conftest.py collection_import_root) where the collection is this checkout."""
-    for entry in sys.path:
-        link = os.path.join(entry, "ansible_collections", "opencontainer", "runtime")
-        if os.path.realpath(link) == os.path.realpath(REPO):
-            return entry
-    pytest.skip("the collection is not importable from this checkout (tests/conftest.py)")
-
-
 def plan_tasks(names, playbooks=PLAYBOOKS, rounds_=ROUNDS, seed=SEED):
     """plans[playbook][round] = [(container index, action, memory)]."""
     rng = random.Random(seed)
@@ -111,7 +93,7 @@ def task_name(playbook, round_, index, action, memory):
     return "p%d r%d c%d %s %s" % (playbook, round_, index, action, memory)
 
 
-def write_playbook(path, playbook, rounds, names, rootfs, state_root, bundles, cgroup_prefix):
+def playbook_tasks(playbook, rounds, names, rootfs, state_root, bundles, cgroup_prefix):
     tasks = []
     for round_, plan in enumerate(rounds):
         for index, action, memory in plan:
@@ -128,9 +110,7 @@ def write_playbook(path, playbook, rounds, names, rootfs, state_root, bundles, c
                 })
             tasks.append({"name": task_name(playbook, round_, index, action, memory),
                           "opencontainer.runtime.oci_container": args, "ignore_errors": True})
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
-    with open(path, "w") as handle:
-        json.dump(play, handle, indent=1)  # YAML is a superset of JSON
+    return tasks
 
 
 def run_playbooks(oci, names, plans, meanwhile=None):
@@ -140,24 +120,12 @@ def run_playbooks(oci, names, plans, meanwhile=None):
     with open(os.path.join(work, "callbacks", "race_journal.py"), "w") as handle:
         handle.write(CALLBACK)
     bundles = os.path.join(work, "bundles")
-    env = dict(os.environ,
-               ANSIBLE_COLLECTIONS_PATH=collections_path(),
-               ANSIBLE_CALLBACK_PLUGINS=os.path.join(work, "callbacks"),
-               ANSIBLE_CALLBACKS_ENABLED="race_journal",
-               ANSIBLE_STDOUT_CALLBACK="minimal",
-               ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_LOCAL_TEMP=os.path.join(work, "ansible-tmp"),
-               ANSIBLE_REMOTE_TEMP=os.path.join(work, "ansible-remote-tmp"),
-               RACE_JOURNAL=os.path.join(work, "journal"))
+    env = P.playbook_env(work, ANSIBLE_CALLBACK_PLUGINS=os.path.join(work, "callbacks"),
+                         ANSIBLE_CALLBACKS_ENABLED="race_journal", RACE_JOURNAL=os.path.join(work, "journal"))
     procs = []
     for playbook, rounds in enumerate(plans):
-        path = os.path.join(work, "playbook%d.yml" % playbook)
-        write_playbook(path, playbook, rounds, names, oci.rootfs, oci.rt.root, bundles, oci.cgroup_prefix)
-        log = open(os.path.join(work, "playbook%d.log" % playbook), "w")
-        procs.append((subprocess.Popen([ansible_playbook(), "-i", "localhost,", "-c", "local", path],
-                                       stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work), log))
+        tasks = playbook_tasks(playbook, rounds, names, oci.rootfs, oci.rt.root, bundles, oci.cgroup_prefix)
+        procs.append(P.start_playbook(work, "playbook%d" % playbook, tasks, env))
     stop = threading.Event()
     helper = threading.Thread(target=meanwhile, args=(stop,)) if meanwhile else None
     if helper:
@@ -176,8 +144,10 @@ def run_playbooks(oci, names, plans, meanwhile=None):
         stop.set()
         if helper:
             helper.join()
-    with open(env["RACE_JOURNAL"]) as handle:
-        journal = [json.loads(line) for line in handle]
+    journal = []
+    if os.path.exists(env["RACE_JOURNAL"]):  # not when ansible-playbook failed before its first task
+        with open(env["RACE_JOURNAL"]) as handle:
+            journal = [json.loads(line) for line in handle]
     return codes, journal, work
 
 
