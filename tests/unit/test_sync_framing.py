@@ -81,7 +81,8 @@ def test_a_large_message_over_a_pipe():
 
 
 class Dribble(object):
-    """A peer whose reads return a few bytes at a time, as a pipe may."""
+    """A byte stream (a pipe) whose reads return a few bytes at a time."""
+    keeps_boundaries = False
 
     def __init__(self, data, step):
         self.data = data
@@ -95,7 +96,7 @@ class Dribble(object):
 
 
 class Recorder(object):
-    """A SOCK_SEQPACKET stand-in: keeps each send as one record."""
+    """The writing end of a SOCK_SEQPACKET socket: keeps each send as one record."""
 
     def __init__(self):
         self.records = []
@@ -105,54 +106,93 @@ class Recorder(object):
         return len(data)
 
 
+class Replay(object):
+    """The reading end of a SOCK_SEQPACKET socket: one record per recv, cut short as the kernel would."""
+
+    def __init__(self, records):
+        self.records = list(records)
+        self.truncated = 0
+
+    def recv(self, size):
+        if not self.records:
+            return b""
+        record = self.records.pop(0)
+        if len(record) > size:
+            self.truncated += 1  # MSG_TRUNC: the rest of the record is lost
+        return record[:size]
+
+
 def _framed(kind, **payload):
     rec = Recorder()
     sync.send(rec, kind, **payload)
     return rec.records
 
 
-def test_records_are_a_header_then_chunks_no_larger_than_chunk():
+def test_a_small_message_is_one_record():
+    records = _framed("pid", pid=42)
+    assert len(records) == 1
+    assert records[0] == b"%08x" % (len(records[0]) - sync.HEADER_SIZE) + b'{"pid":42,"type":"pid"}'
+
+
+def test_a_large_message_is_cut_into_records_of_chunk_bytes():
     text = _big_payload(3 * sync.CHUNK)
     records = _framed("continue", state=text)
-    assert len(records[0]) == sync.HEADER_SIZE
-    body = b"".join(records[1:])
-    assert int(records[0], 16) == len(body)
-    assert all(0 < len(r) <= sync.CHUNK for r in records[1:])
-    assert len(records) == 1 + -(-len(body) // sync.CHUNK)
+    data = b"".join(records)
+    assert int(data[:sync.HEADER_SIZE], 16) == len(data) - sync.HEADER_SIZE
+    assert all(len(r) == sync.CHUNK for r in records[:-1])
+    assert 0 < len(records[-1]) <= sync.CHUNK
+    replay = Replay(records)
+    assert sync.recv(replay, expect="continue")["state"] == text
+    assert replay.truncated == 0 and replay.records == []
 
 
 @pytest.mark.parametrize("step", [1, 7, 4096, sync.CHUNK - 1])
 def test_a_message_split_across_many_reads_arrives_whole(step):
     text = _big_payload(100 * 1024)
-    peer = Dribble(b"".join(_framed("continue", state=text)), step)
+    data = b"".join(_framed("continue", state=text)) + b"".join(_framed("created"))
+    peer = Dribble(data, step)
     assert sync.recv(peer, expect="continue")["state"] == text
     assert peer.reads > 1
-    assert sync.recv_unless_eof(peer) is None  # then EOF, nothing left over
+    assert sync.recv(peer, expect="created")  # the stream reader took no byte of the next message
+    assert sync.recv_unless_eof(peer) is None
 
 
 def test_eof_before_a_message_is_none_and_recv_says_the_peer_exited():
     assert sync.recv_unless_eof(Dribble(b"", 10)) is None
+    assert sync.recv_unless_eof(Replay([])) is None
     with pytest.raises(sync.SyncError, match="^container init exited unexpectedly$"):
         sync.recv(Dribble(b"", 10))
 
 
 def test_eof_in_the_middle_of_a_message_is_a_protocol_error():
-    data = b"".join(_framed("continue", state=_big_payload(50000)))
+    records = _framed("continue", state=_big_payload(100000))
+    data = b"".join(records)
     with pytest.raises(sync.SyncError, match="closed the channel"):
         sync.recv_unless_eof(Dribble(data[:30000], 4096))
     with pytest.raises(sync.SyncError, match="closed the channel"):
         sync.recv_unless_eof(Dribble(data[:5], 4096))  # inside the header
+    with pytest.raises(sync.SyncError, match="closed the channel"):
+        sync.recv_unless_eof(Replay(records[:-1]))
 
 
 def test_a_bad_header_is_a_protocol_error():
     with pytest.raises(sync.SyncError, match="bad message header"):
         sync.recv_unless_eof(Dribble(b'{"type":"pid"}', 100))
+    with pytest.raises(sync.SyncError, match="bad message header"):
+        sync.recv_unless_eof(Replay([b'{"type":"pid"}']))
+    with pytest.raises(sync.SyncError, match="bad message header"):
+        sync.recv_unless_eof(Replay([b"0000"]))
 
 
 def test_an_announced_size_over_the_limit_is_refused_before_reading_it():
-    peer = Dribble(b"%08x" % (sync.MAX_MESSAGE + 1), 100)
-    with pytest.raises(sync.SyncError, match="over the limit of %d bytes" % sync.MAX_MESSAGE):
-        sync.recv_unless_eof(peer)
+    for peer in (Dribble(b"%08x" % (sync.MAX_MESSAGE + 1), 100), Replay([b"%08x" % (sync.MAX_MESSAGE + 1)])):
+        with pytest.raises(sync.SyncError, match="over the limit of %d bytes" % sync.MAX_MESSAGE):
+            sync.recv_unless_eof(peer)
+
+
+def test_a_record_running_past_its_message_is_a_protocol_error():
+    with pytest.raises(sync.SyncError, match="announced, 4 bytes sent"):
+        sync.recv_unless_eof(Replay([b"00000002" + b"{}{}"]))
 
 
 def test_a_message_over_the_limit_is_refused_and_nothing_is_sent():
@@ -163,8 +203,40 @@ def test_a_message_over_the_limit_is_refused_and_nothing_is_sent():
 
 
 def test_a_message_at_the_limit_passes():
-    overhead = len(b"".join(_framed("continue", state="")[1:]))
+    overhead = len(_framed("continue", state="")[0]) - sync.HEADER_SIZE
     text = "y" * (sync.MAX_MESSAGE - overhead)
     records = _framed("continue", state=text)
-    assert int(records[0], 16) == sync.MAX_MESSAGE
-    assert sync.recv(Dribble(b"".join(records), sync.CHUNK), expect="continue")["state"] == text
+    assert int(records[0][:sync.HEADER_SIZE], 16) == sync.MAX_MESSAGE
+    assert sync.recv(Replay(records), expect="continue")["state"] == text
+
+
+def test_two_writers_on_one_end_never_interleave_their_messages():
+    """The monitor sends "pid" and the init may send "error" on the same end at the same moment."""
+    import os
+    ours, theirs = sync.channel()
+    count = 500
+    children = []
+    try:
+        for kind in ("pid", "prestart"):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    ours.close()  # so that a parent that gives up ends our sends (EPIPE)
+                    for i in range(count):
+                        sync.send(theirs, kind, i=i, pad="z" * 20000)  # each message is one record
+                finally:
+                    os._exit(0)
+            children.append(pid)
+        theirs.close()
+        ours.settimeout(10)  # a reader that lost the framing would wait forever
+        seen = {"pid": [], "prestart": []}
+        for dummy in range(2 * count):
+            msg = sync.recv(ours)
+            assert msg["pad"] == "z" * 20000
+            seen[msg["type"]].append(msg["i"])
+        assert seen == {"pid": list(range(count)), "prestart": list(range(count))}
+    finally:
+        ours.close()
+        theirs.close()
+        for pid in children:
+            os.waitpid(pid, 0)

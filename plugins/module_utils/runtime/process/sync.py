@@ -10,14 +10,17 @@ runtime-namespace hooks), "created" or "error"; the runtime answers
 "continue" with the container's state, annotations included, so a message
 can be megabytes long.
 
-Framing: one record of HEADER_SIZE bytes, the body's length in hex, then
-the body in records of at most CHUNK bytes. A SOCK_SEQPACKET record must fit
+Framing: a message is HEADER_SIZE bytes (the body's length in hex), then
+the body, cut into records of CHUNK bytes. A SOCK_SEQPACKET record must fit
 the socket's send buffer whole (unix(7): EMSGSIZE beyond it, ~208 KiB by
 default), and recv(2) of a record into a smaller buffer discards the rest of
-it (MSG_TRUNC), so the reader asks for exactly the sizes the writer sent.
-The same reads work on a pipe, where a read may return less: the reader
-loops until it has the length it was told. Messages over MAX_MESSAGE are
-refused on both sides with an error that says so.
+it (MSG_TRUNC), so no record is larger than CHUNK and the reader always
+asks for CHUNK. A message that fits one record (all but a "continue" with
+large annotations, and that one has a single writer) is one record, so the
+messages of the monitor and of the init, which share their end of the
+socket, never interleave. On a pipe (PipeEnd, no record boundaries) the
+reader takes exactly the header, then exactly the body. Messages over
+MAX_MESSAGE are refused on both sides with an error that says so.
 
 exec's child says at most one thing, an "error", and then exits: a pipe
 (``one_way``) carries that as well and costs no socket module.
@@ -52,6 +55,8 @@ class PipeEnd(object):
     recv() reads until EOF: the writer sends one message and exits (or
     exec's, which closes its close-on-exec end), so EOF ends every message.
     """
+
+    keeps_boundaries = False  # a byte stream: recv_unless_eof reads exact lengths
 
     def __init__(self, fd):
         self.fd = fd
@@ -99,9 +104,12 @@ def send(sock, kind, **payload):
     if len(body) > MAX_MESSAGE:
         raise SyncError("the %r message is %d bytes, over the limit of %d bytes (%d MiB) of the channel "
                         "to the container's init" % (kind, len(body), MAX_MESSAGE, MAX_MESSAGE >> 20))
-    _send_record(sock, b"%08x" % len(body))
-    view = memoryview(body)
-    for offset in range(0, len(body), CHUNK):
+    data = b"%08x" % len(body) + body
+    if len(data) <= CHUNK:
+        _send_record(sock, data)
+        return
+    view = memoryview(data)
+    for offset in range(0, len(data), CHUNK):
         _send_record(sock, view[offset:offset + CHUNK])
 
 
@@ -124,9 +132,20 @@ def recv(sock, expect=None, what="container init"):
 
 def recv_unless_eof(sock):
     """One message, or None at EOF (the peer closed its end, e.g. at execve(2)); an "error" message is raised."""
-    header = _recv_exactly(sock, HEADER_SIZE)
-    if not header:
+    if getattr(sock, "keeps_boundaries", True):
+        body = _recv_records(sock)
+    else:
+        header = _recv_exactly(sock, HEADER_SIZE, None)
+        body = None if header is None else _recv_exactly(sock, _body_size(header), "message")
+    if body is None:
         return None
+    msg = loads(body)
+    if msg.get("type") == "error":
+        raise _rebuild(msg)
+    return msg
+
+
+def _body_size(header):
     try:
         size = int(header, 16)
     except ValueError:
@@ -134,37 +153,42 @@ def recv_unless_eof(sock):
     if size > MAX_MESSAGE:
         raise SyncError("protocol error: a message of %d bytes announced, over the limit of %d bytes"
                         % (size, MAX_MESSAGE))
-    chunks = []
+    return size
+
+
+def _recv_records(sock):
+    """The body of one message from a SOCK_SEQPACKET socket, or None at EOF: one recv(2) per record."""
+    first = sock.recv(CHUNK)
+    if not first:
+        return None
+    if len(first) < HEADER_SIZE:
+        raise SyncError("protocol error: bad message header %r" % (bytes(first),))
+    size = _body_size(first[:HEADER_SIZE])
+    parts = [first[HEADER_SIZE:]]
+    have = len(parts[0])
+    while have < size:
+        record = sock.recv(CHUNK)
+        if not record:
+            raise SyncError("protocol error: the peer closed the channel %d bytes into a message of %d"
+                            % (have, size))
+        parts.append(record)
+        have += len(record)
+    if have != size:
+        raise SyncError("protocol error: a message of %d bytes announced, %d bytes sent" % (size, have))
+    return b"".join(parts)
+
+
+def _recv_exactly(sock, size, what):
+    """``size`` bytes from a byte stream; None at EOF before the first of them when ``what`` is None."""
+    parts = []
     left = size
     while left > 0:
-        chunk = _recv_exactly(sock, min(left, CHUNK))
-        if not chunk:
-            raise SyncError("protocol error: the peer closed the channel %d bytes into a message of %d"
-                            % (size - left, size))
-        chunks.append(chunk)
-        left -= len(chunk)
-    msg = loads(b"".join(chunks))
-    if msg.get("type") == "error":
-        raise _rebuild(msg)
-    return msg
-
-
-def _recv_exactly(sock, size):
-    """``size`` bytes, or b"" at EOF before the first of them.
-
-    One recv(2) per record on a SOCK_SEQPACKET socket (the writer's records
-    are exactly these sizes); a pipe may return less per read, hence the loop.
-    """
-    got = sock.recv(size)
-    if len(got) == size or not got:
-        return got
-    parts = [got]
-    left = size - len(got)
-    while left > 0:
-        more = sock.recv(left)
+        more = sock.recv(min(left, 1 << 20))
         if not more:
-            raise SyncError("protocol error: the peer closed the channel %d bytes into a record of %d"
-                            % (size - left, size))
+            if what is None and left == size:
+                return None
+            raise SyncError("protocol error: the peer closed the channel %d bytes into a %s of %d"
+                            % (size - left, what or "message header", size))
         parts.append(more)
         left -= len(more)
     return b"".join(parts)
