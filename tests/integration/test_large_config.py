@@ -18,7 +18,6 @@ import itest_helpers as H
 import playbook_helpers as P
 
 
-
 def annotations(count):
     """``count`` annotations of 4 KiB values."""
     return dict(("org.example.large.%03d" % i, ("%03d" % i) * 1365 + "x") for i in range(count))

@@ -268,6 +268,7 @@ class ContainerManager(object):
         With ``retry``, a lost race (lost_race()) undoes nothing and raises
         _LostRace: the caller plans again from the container as it is now.
         """
+        index = 0
         try:
             for index, action in enumerate(actions):
                 getattr(self, "_do_" + action)()
