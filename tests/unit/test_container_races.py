@@ -200,7 +200,7 @@ def test_it_plans_again_at_most_replans_times(work):
     with pytest.raises(ContainerNotFound) as caught:
         converge(world, p)
     # Each plan: absent -> create (lost: it is there, stopped) -> delete, create, start (lost: gone) ...
-    assert world.loads == manager.REPLANS + 1
+    assert world.loads == 1 + manager.REPLANS + 1  # the look before the lock, the plan under it, the replans
     # The last try fails as any failure does: what this run wrote for its create is removed.
     assert caught.value.partial_result["rolled_back"] == ["write_bundle"]
 
@@ -215,7 +215,7 @@ def test_a_real_failure_is_undone_and_not_retried(work):
     m._do_start = failing_start
     with pytest.raises(HookError) as caught:
         m.converge()
-    assert world.loads == 1
+    assert world.loads == 2  # before and under the lock; no more
     assert world.log == ["create", "delete"]
     assert caught.value.partial_result["rolled_back"] == ["create", "write_bundle"]
     assert not os.path.exists(str(work / "bundle"))
@@ -231,7 +231,7 @@ def test_a_container_being_created_elsewhere_is_waited_for(work, monkeypatch):
             w.containers["web"]["status"] = "running"
     world.load_hook = settle
     result = converge(world, p)
-    assert result["actions"] == [] and world.loads == 3
+    assert result["actions"] == [] and world.loads == 3  # nothing to do: no second plan
     monkeypatch.setattr(manager, "CREATING_WAIT", 0.0)
     world.containers["web"]["status"] = "creating"
     world.load_hook = None
@@ -241,6 +241,8 @@ def test_a_container_being_created_elsewhere_is_waited_for(work, monkeypatch):
 
 def _lock_is_free(path):
     """Whether another process can lock the name's file now (record locks are per process)."""
+    if not os.path.exists(path):
+        return True
     pid = os.fork()
     if pid == 0:
         fd = os.open(path, os.O_RDWR)
@@ -262,7 +264,7 @@ def test_the_name_is_locked_from_plan_to_the_last_action(work):
     world.load_hook = lambda w: seen.append(("load", _lock_is_free(lock_file)))
     world.before["start"] = [lambda w: seen.append(("start", _lock_is_free(lock_file)))]
     converge(world, p)
-    assert seen == [("load", False), ("start", False)]
+    assert seen == [("load", True), ("load", False), ("start", False)]  # planned first without it
     assert _lock_is_free(lock_file)
     # absent: the name has no container any more, and no lock file either.
     converge(world, params(work, state="absent"))
@@ -275,3 +277,36 @@ def test_check_mode_and_absent_without_a_state_root_lock_nothing(work):
     converge(world, params(work), check_mode=True)
     converge(world, params(work, state="absent"))
     assert not os.path.exists(str(work / "state"))
+
+
+def test_bad_options_fail_before_anything_is_made(work):
+    from ansible_collections.opencontainer.runtime.plugins.module_utils.container.desired import OptionError
+    with pytest.raises(OptionError):
+        converge(World(), params(work, rootfs=str(work / "missing")))
+    assert not os.path.exists(str(work / "state"))
+
+
+def test_a_run_with_nothing_to_do_takes_no_lock_and_writes_nothing(work):
+    world = World()
+    p = params(work)
+    world.add(p, "running")
+    os.makedirs(p["state_root"])
+    world.load_hook = lambda w: None
+    result = converge(world, p)
+    assert result["actions"] == [] and world.loads == 1
+    assert os.listdir(p["state_root"]) == []
+
+
+def test_a_run_that_acts_plans_again_under_the_lock(work):
+    """What another run did between the first look and the lock counts: here it made the container already."""
+    world = World()
+    p = params(work)
+
+    def other_run_finishes(w):
+        if w.loads == 2:  # after our first look, before our plan under the lock
+            w.add(p, "running")
+    world.load_hook = other_run_finishes
+    result = converge(world, p)
+    assert world.loads == 2
+    assert result["actions"] == [] and not result["changed"]
+    assert world.log == []

@@ -17,9 +17,9 @@ A config difference from the one the container was created from (state.json
 keeps it) in cgroup resources only is applied in place; any other means a
 new container, unless ``recreate: never``.
 
-Concurrent runs: ``converge()`` holds the name's lock (name_lock.py) from
-the plan to the last action, so runs on one container take turns and the
-last one's word stands. Processes that do not take that lock (the command
+Concurrent runs: a ``converge()`` that has something to do takes the
+name's lock (name_lock.py), plans again under it and holds it to its
+result, so runs on one container take turns and the last one's word stands. Processes that do not take that lock (the command
 line) can still change the container between the plan and an action; the
 action then fails as a lost race (the container is gone, already exists,
 or is in another status) and the run plans again from what it finds, at
@@ -195,9 +195,14 @@ class ContainerManager(object):
     def converge(self):
         validate_id(self.name)  # before the name becomes a lock file's name
         waiting = not self.check_mode and self.params.get("state") == "started" and self.params.get("wait")
-        lock = self._lock_name()
+        # Planned first without the lock: bad options fail, and a run with
+        # nothing to do returns, having only read files. A run that acts
+        # plans again under the lock, from what the runs before it left.
+        self.actions = self._plan_settled()
+        lock = self._lock_name() if self.actions and not self.check_mode else None
         try:
-            self.actions = self._plan_settled()
+            if lock is not None:
+                self.actions = self._plan_settled()
             before = self._view(self.status, self.diffs, "before")
             if not self.check_mode:
                 self._act()
@@ -224,14 +229,8 @@ class ContainerManager(object):
         return result
 
     def _lock_name(self):
-        """The name's lock (name_lock.py), or None in check mode (which only reads)."""
-        if self.check_mode:
-            return None
-        if (self.params.get("state") or "started") == "absent":
-            if not self.root.exists():
-                return None  # nothing to remove, and no state root to make for it
-        else:
-            self.root.ensure()
+        """The name's lock (name_lock.py), in a state root made if need be (create would make it)."""
+        self.root.ensure()
         return NameLock(self.root.path, self.name).acquire()
 
     def _plan_settled(self):
