@@ -19,11 +19,13 @@ new container, unless ``recreate: never``.
 
 Concurrent runs: a ``converge()`` that has something to do takes the
 name's lock (name_lock.py), plans again under it and holds it to its
-result, so runs on one container take turns and the last one's word stands. Processes that do not take that lock (the command
-line) can still change the container between the plan and an action; the
-action then fails as a lost race (the container is gone, already exists,
-or is in another status) and the run plans again from what it finds, at
-most REPLANS times. A container another process is creating is waited for.
+result, so runs on one container take turns and the last one's word
+stands. Processes that do not take that lock (the command line) can still
+change the container between the plan and an action; the action then fails
+as a lost race (the container is gone, already exists, is in another
+status, or its init was killed) and the run plans again from what it
+finds, at most REPLANS times. A container another process is creating is
+waited for.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
