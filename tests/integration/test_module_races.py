@@ -11,9 +11,9 @@ task that acted on it asked: its status and its memory limit.
 
 "Last" is the order in which the tasks finished, as a small callback plugin
 in each playbook records it (CLOCK_MONOTONIC is one clock for the three
-processes). A module run holds the container's name lock from its plan to
-its result, so a later task on the same container acts only after an
-earlier one is done with it; the results reach the callbacks a few
+processes). A module run that acts holds the container's name lock from
+its plan to its result, so a later task on the same container acts only
+after an earlier one is done with it; the results reach the callbacks a few
 milliseconds later (more on a busy host), so of two tasks on one container
 that finished within TIE seconds of each other either may be the last word.
 A state that matches neither (a mix of two tasks, or an older task's) still
