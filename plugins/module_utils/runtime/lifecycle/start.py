@@ -49,6 +49,9 @@ def start(state_root, container_id, warn=None):
         state["status"] = RUNNING
         state["started"] = timestamp()
         root.save(state)
+        if state.get("service_record"):
+            from ..services.record import set_run
+            set_run(state["service_record"], True)  # comes back after a reboot (services/record.py)
     finally:
         lock.release()
     hooks.run_phase(state["config"], "poststart", spec_state(state, RUNNING), warn=warn or _ignore)

@@ -219,7 +219,16 @@ def main(argv):
     state = record_exit(container_dir, dir_fd, init_pid, code, sig)
     if state is not None:
         run_on_stop_handlers(container_dir, dir_fd, state)
+        apply_restart_policy(container_dir, dir_fd, state)
     return code
+
+
+def apply_restart_policy(container_dir, dir_fd, state):
+    """A restart policy other than no: standalone/restart.py (returns only when there is no restart)."""
+    if "org.opencontainer.runtime.restart" not in (state.get("annotations") or {}):
+        return
+    import restart
+    restart.apply_restart_policy(container_dir, dir_fd, os.getpid(), sys.executable)
 
 
 if __name__ == "__main__":
