@@ -30,6 +30,7 @@ from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_p
 from . import bundles, drift, logs
 from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .options import IGNORE, SET, STRICT, comparison_path
+from .service_glue import restart_pending
 
 # Actions that change the host (every other entry in `actions` only reports).
 CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
@@ -155,6 +156,8 @@ class ContainerManager(object):
                 return actions + teardown + new
         elif want == "stopped" and status in (RUNNING, PAUSED):
             return actions + ["stop"]
+        elif want == "stopped" and status == STOPPED and self.state is not None and restart_pending(self.state):
+            return actions + ["stop"]  # its monitor waits to restart it: the user's stop cancels that
         return actions
 
     # -- doing -----------------------------------------------------------
@@ -164,6 +167,9 @@ class ContainerManager(object):
         if not self.check_mode:
             self._run_actions()
         waited = None
+        if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait_healthy"):
+            from .service_glue import wait_healthy
+            wait_healthy(self.root, self.name, float(self.params.get("wait_timeout") or 300.0))
         if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait"):
             waited = self._wait()
         container = self._container()
@@ -221,6 +227,10 @@ class ContainerManager(object):
 
     def _do_stop(self):
         from .stopper import stop
+        if self.status == STOPPED:
+            from ..runtime.lifecycle.intent import request_stop
+            self.state = request_stop(self.root, self.name)  # only a restart to cancel
+            return
         config = self.state.get("config") or {}
         signal = (self.params.get("stop_signal") or (config.get("annotations") or {}).get(STOP_SIGNAL_ANNOTATION)
                   or "SIGTERM")
