@@ -33,7 +33,7 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     lock = root.lock(container_id)
     try:
         state = root.load(container_id)
-        if state.get("service_record") or "org.opencontainer.runtime.restart" in (state.get("annotations") or {}):
+        if state.get("service_record") or state.get("runtime_copy"):  # a restart policy or a health check
             from .intent import request_stop
             state = request_stop(root, container_id, lock=lock)  # no restart undoes a delete
         status = live_status(state)

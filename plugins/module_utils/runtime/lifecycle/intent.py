@@ -30,8 +30,10 @@ STOP_SIGNAL_ANNOTATION = "org.opencontainer.image.stopSignal"
 
 
 def has_policy(state):
+    """A restart policy, or a health check (whose failure action may restart): create gave it a runtime copy."""
     annotations = state.get("annotations") or {}
-    return annotations.get(RESTART_ANNOTATION) not in (None, "", "no") or bool(state.get("service_record"))
+    return (annotations.get(RESTART_ANNOTATION) not in (None, "", "no") or bool(state.get("service_record"))
+            or bool(state.get("runtime_copy")))
 
 
 def is_stop_signal(state, sig):

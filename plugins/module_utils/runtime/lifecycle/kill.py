@@ -35,7 +35,7 @@ def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
     sig = parse_signal(signal_spec, probe=True)
     root = StateRoot(state_root)
     state = root.load(container_id)
-    if state.get("service_record") or "org.opencontainer.runtime.restart" in (state.get("annotations") or {}):
+    if state.get("service_record") or state.get("runtime_copy"):  # a restart policy or a health check
         from .intent import is_stop_signal, request_stop
         if is_stop_signal(state, sig):
             # Before the signal and before the status check: a stop asked for

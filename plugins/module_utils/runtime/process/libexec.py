@@ -20,7 +20,7 @@ import errno
 import os
 
 _STANDALONE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "standalone")
-FILES = ("monitor.py", "stateio.py", "hookexec.py", "jsonlite.py", "restart.py")
+FILES = ("monitor.py", "stateio.py", "hookexec.py", "jsonlite.py", "restart.py", "health.py")
 _cache = {}
 
 
@@ -57,7 +57,7 @@ def _ansiballz_dependencies():
     """Never called. AnsiballZ packs only the module_utils a module imports
     (found by reading import statements); this names the files above so that
     they travel with every module that creates containers."""
-    from ..standalone import hookexec, jsonlite, monitor, restart, stateio  # noqa: F401  pylint: disable=unused-import
+    from ..standalone import health, hookexec, jsonlite, monitor, restart, stateio  # noqa: F401  pylint: disable=unused-import
 
 
 def monitor_script(state_root):

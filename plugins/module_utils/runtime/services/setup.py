@@ -45,6 +45,15 @@ def prepare(state, state_root, bundle, log_path, log_max_size, carry=None):
     state["runtime_copy"] = runtime_copy(state_root)
     if log_path:
         state["log_max_size"] = log_max_size
+    check = (bundle.config.get("annotations") or {}).get(HEALTHCHECK_ANNOTATION)
+    if check is not None:
+        from ..standalone import health
+        from ..standalone.stateio import write_json
+        # What the monitor reads at its start (standalone/health.py checker_for): it never parses state.json
+        # for it, and containers without a check pay one failed stat(2).
+        write_json(pathlite.join(state_root, state["id"]), {
+            "check": health.parse_healthcheck(check),
+            "entry": state["runtime_copy"] + "/runtime/services/entry.py"}, name=health.CHECK_FILE)
     if restart.policy_of(bundle.config)[0] == "no":
         return
     path = (carry or {}).get("service_record") or records.record_path(state_root, state["id"])
