@@ -149,3 +149,13 @@ def test_bad_healthcheck_is_refused(oci, services_dir):
     result = oci.rt.create(cid, oci.bundle(config))
     H.assert_fails(result, HEALTH, "test")
     assert not os.path.exists(oci.rt.state_file(cid))
+
+
+def test_monitor_stays_small_with_a_policy_and_a_health_check(oci, services_dir):
+    cid = oci.new_id()
+    config = health_config(oci, ["true"], policy="always", interval=0.2)
+    oci.rt.create_started(cid, oci.bundle(config))
+    wait_health(oci, cid, lambda h: len(h.get("log") or []) >= 3, what="three checks")
+    monitor = oci.rt.read_state_file(cid)["monitor_pid"]
+    kilobytes = int(H.proc_status_field(monitor, "RssAnon").split()[0])
+    assert kilobytes <= 4096, "monitor RssAnon is %d kB" % kilobytes
