@@ -58,6 +58,10 @@ def _ansiballz_dependencies():
     (found by reading import statements); this names the files above so that
     they travel with every module that creates containers."""
     from ..standalone import health, hookexec, jsonlite, monitor, restart, stateio  # noqa: F401  pylint: disable=unused-import
+    # The runtime copy's entry points (runtime_copy): the restart helper, and the command line for
+    # the health checks' exec. A module's zip holds only what is named somewhere.
+    from ..services import entry, recreate  # noqa: F401  pylint: disable=unused-import
+    from ..cli import exec_cmd, main  # noqa: F401  pylint: disable=unused-import
 
 
 def monitor_script(state_root):
