@@ -140,6 +140,9 @@ def test_reboot_brings_back_what_should_run_and_nothing_else(oci, services_dir, 
     assert rules_after == sorted(c for c in rules_before if c in rules_after)
     assert web_state["network"]["nft_tag"] in rules_after
     assert rules_after.count(web_state["network"]["nft_tag"]) == rules_before.count(web_state["network"]["nft_tag"])
+    # Addresses are leased to the containers that are back, and only to them.
+    assert sorted(net.leases().values()) == sorted([web, worker])
+    assert net.bridge in _links()  # made again by create
     # Running it again changes nothing.
     pids = dict((cid, oci.rt.read_state_file(cid)["pid"]) for cid in (web, worker))
     code, out, err = boot(oci)
