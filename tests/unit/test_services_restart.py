@@ -57,7 +57,7 @@ def test_should_restart(policy, max_retries, count, code, stopped, expected):
 
 def test_backoff_doubles_from_100ms_and_caps_at_a_minute():
     delays, previous = [], None
-    for _ in range(12):
+    for dummy in range(12):
         previous = restart.next_delay(previous, 0.5)
         delays.append(previous)
     assert delays[:4] == [0.1, 0.2, 0.4, 0.8]

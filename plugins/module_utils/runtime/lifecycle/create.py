@@ -50,7 +50,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     config = bundle.config
     check_supported(config)
     services = None
-    if (config.get("annotations") or {}) and _wants_services(config):
+    if _wants_services(config):
         from ..services import setup as services
         services.check(config)
     network = Wiring.from_config(config)  # bad network annotations fail before anything exists

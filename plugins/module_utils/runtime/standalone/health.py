@@ -85,7 +85,6 @@ def parse_healthcheck(raw):
     return out
 
 
-
 CHECK_FILE = "healthcheck.json"
 
 
