@@ -22,7 +22,7 @@ As docker's restart manager (daemon/restartmanager):
   it starts again at 100 ms once the container had run for 10 s.
 
 What the monitor does with a decision to restart (record it, wait, become
-the recreate helper) is in monitor.py's ``apply_restart_policy`` below.
+the recreate helper) is ``apply_restart_policy`` below; monitor.py calls it.
 """
 
 import os
