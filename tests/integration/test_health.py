@@ -159,3 +159,16 @@ def test_monitor_stays_small_with_a_policy_and_a_health_check(oci, services_dir)
     monitor = oci.rt.read_state_file(cid)["monitor_pid"]
     kilobytes = int(H.proc_status_field(monitor, "RssAnon").split()[0])
     assert kilobytes <= 4096, "monitor RssAnon is %d kB" % kilobytes
+
+
+def test_start_period_failures_do_not_count(oci, services_dir):
+    cid = oci.new_id()
+    config = health_config(oci, ["false"], retries=1, interval=0.2, start_period=1.5)
+    began = time.monotonic()
+    oci.rt.create_started(cid, oci.bundle(config))
+    early = wait_health(oci, cid, lambda h: len(h.get("log") or []) >= 2, what="two checks")
+    if time.monotonic() - began < 1.3:  # still inside start_period (a slow host may be past it)
+        assert early["status"] == "starting" and early["failing_streak"] == 0
+    late = wait_health(oci, cid, lambda h: h.get("status") == "unhealthy", what="unhealthy after start_period")
+    assert late["failing_streak"] == 1
+    assert time.monotonic() - began >= 1.5
