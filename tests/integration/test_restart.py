@@ -214,3 +214,10 @@ def test_bad_policy_is_refused(oci, services_dir):
     result = oci.rt.create(cid, oci.bundle(policy_config(oci, ["true"], "sometimes")))
     H.assert_fails(result, "org.opencontainer.runtime.restart", "sometimes")
     assert not os.path.exists(oci.rt.state_file(cid))
+
+
+def test_foreground_run_refuses_a_restart_policy(oci, services_dir):
+    cid = oci.new_id()
+    result = oci.rt.run(cid, oci.bundle(policy_config(oci, ["true"], "always")))
+    H.assert_fails(result, "org.opencontainer.runtime.restart", "--detach")
+    assert not os.path.exists(oci.rt.state_file(cid))
