@@ -183,3 +183,27 @@ def test_boot_reports_a_container_it_cannot_bring_back(oci, services_dir, tmpfs_
     with open(state["service_record"]) as handle:
         assert json.load(handle)["run"] is True  # tried again at the next boot
     time.sleep(0.1)
+
+
+def test_boot_brings_back_a_container_after_the_one_whose_network_it_joins(oci, services_dir, tmpfs_root):
+    name = oci.new_id()
+    base, joined = name + "-z", name + "-a"  # records are read in name order: the joining one first
+    config = oci.config(["sleep", "1000"])
+    config["annotations"] = {RESTART: "always"}
+    oci.rt.create_started(base, oci.bundle(config))
+    config = oci.config(["sleep", "1000"])
+    config["annotations"] = {RESTART: "always", "org.opencontainer.runtime.network": "container:" + base}
+    oci.rt.create_started(joined, oci.bundle(config))
+    for cid in (joined, base):
+        state = oci.rt.read_state_file(cid)
+        _kill(state["monitor_pid"])
+        _kill(state["pid"])
+        H.wait_for(lambda: not H.pid_alive(state["pid"]), 10, what="container to die")
+    H.remove_cgroup_tree(oci.cgroup_prefix)
+    subprocess.run(["umount", oci.rt.root], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=16m", "tmpfs", oci.rt.root], check=True)
+    code, out, err = boot(oci)
+    assert code == 0, (out, err)
+    assert out.splitlines()[:2] == ["started %s" % base, "started %s" % joined]
+    pids = [oci.rt.read_state_file(cid)["pid"] for cid in (base, joined)]
+    assert os.readlink("/proc/%d/ns/net" % pids[0]) == os.readlink("/proc/%d/ns/net" % pids[1])

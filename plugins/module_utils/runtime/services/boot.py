@@ -42,27 +42,44 @@ def boot(state_root=None, warn=None, base=None):
     """Create and start the containers of ``state_root`` that should run; return a BootResult."""
     root = StateRoot(state_root).ensure()
     result = BootResult()
+    pending = []
     for path, item in records.records(root.path, base):
         if item is None:
             result.failed.append((path, "unreadable service record"))
-            continue
-        cid = item.get("id")
-        if not item.get("run"):
-            result.left.append((cid, "not to run (stopped by the user, or its policy gave up)"))
-            continue
-        if root.exists() and _exists(root, cid):
-            result.left.append((cid, "exists already"))
-            continue
-        try:
-            _bring_back(root, item, warn)
-            result.started.append(cid)
-            continue
-        except RuntimeFailure as e:
-            result.failed.append((cid, str(e)))
-        except (OSError, ValueError, KeyError) as e:
-            result.failed.append((cid, "%s: %s" % (type(e).__name__, e)))
-        records.write(path, item)  # a failed create removed it: keep it for the next boot
+        elif not item.get("run"):
+            result.left.append((item.get("id"), "not to run (stopped by the user, or its policy gave up)"))
+        elif _exists(root, item.get("id")):
+            result.left.append((item.get("id"), "exists already"))
+        else:
+            pending.append((path, item))
+    # A container that joins another's network namespace (network container:<id>) needs that one
+    # running first: what failed is tried again while a pass brings anything back.
+    while pending:
+        failed = []
+        for path, item in pending:
+            error = _try(root, path, item, warn)
+            if error is None:
+                result.started.append(item["id"])
+            else:
+                failed.append((path, item, error))
+        if len(failed) == len(pending):
+            result.failed.extend((item["id"], error) for path, item, error in failed)
+            break
+        pending = [(path, item) for path, item, error in failed]
     return result
+
+
+def _try(root, path, item, warn):
+    """Bring one container back; the error message, or None."""
+    try:
+        _bring_back(root, item, warn)
+        return None
+    except RuntimeFailure as e:
+        error = str(e)
+    except (OSError, ValueError, KeyError) as e:
+        error = "%s: %s" % (type(e).__name__, e)
+    records.write(path, item)  # a failed create removed it: keep it for the next boot
+    return error
 
 
 def _exists(root, cid):
@@ -80,7 +97,12 @@ def _bring_back(root, item, warn):
     bundle = Bundle(item["bundle"], config, item.get("rootfs"))
     create(root.path, item["id"], bundle, warn=warn, log_path=item.get("log_path") or None,
            log_max_size=item.get("log_max_size") or 1024 * 1024)
-    start(root.path, item["id"], warn=warn)
+    try:
+        start(root.path, item["id"], warn=warn)
+    except RuntimeFailure:
+        from ..lifecycle.delete import delete
+        delete(root.path, item["id"], force=True, warn=warn)  # so that the next pass can create it
+        raise
 
 
 def _uses_bridge(config):
