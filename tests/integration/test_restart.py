@@ -119,7 +119,8 @@ def test_always_restarts_after_clean_exit_with_same_id_and_config(oci, services_
     assert again["config"] == oci.rt.read_state_file(cid)["config"]
     assert again["config"]["process"]["args"] == config["process"]["args"]
     assert again["restart_last_exit"]["exit_code"] == 0
-    assert len(starts(oci, "starts")) >= 3
+    # "running" is recorded once the program is exec'd, maybe before its first line ran
+    H.wait_for(lambda: len(starts(oci, "starts")) >= 3, 10, what="three runs of the program")
 
 
 @pytest.mark.parametrize("policy", ["always", "unless-stopped", "on-failure"])
@@ -221,3 +222,24 @@ def test_foreground_run_refuses_a_restart_policy(oci, services_dir):
     result = oci.rt.run(cid, oci.bundle(policy_config(oci, ["true"], "always")))
     H.assert_fails(result, "org.opencontainer.runtime.restart", "--detach")
     assert not os.path.exists(oci.rt.state_file(cid))
+
+
+def test_restart_helper_does_not_start_what_the_user_stopped_after_its_create(oci, services_dir):
+    """The window between the helper's create and its start: the user's stop is recorded (kill
+    records it before it signals), so the helper's start refuses and it kills the created init."""
+    from runtime.errors import StatusError
+    from runtime.lifecycle.intent import request_stop
+    from runtime.lifecycle.start import start
+    from runtime.services.recreate import _kill_created
+    from runtime.state import StateRoot
+    cid = oci.new_id()
+    oci.rt.create(cid, oci.bundle(policy_config(oci, ["sleep", "1000"], "always"))).check()
+    request_stop(StateRoot(oci.rt.root), cid)
+    assert saved(oci, cid)["stop_requested"] is True
+    with pytest.raises(StatusError):
+        start(oci.rt.root, cid, unless_stopped_by_user=True)
+    assert oci.rt.state(cid)["status"] == "created"
+    _kill_created(StateRoot(oci.rt.root), cid)
+    wait_saved(oci, cid, settled_stopped, what="stopped")
+    assert oci.rt.state(cid)["status"] == "stopped"
+    oci.rt.start(cid)  # a start by the user (not the helper's) is not refused for that reason

@@ -20,7 +20,7 @@ import posix  # os without os.py: runtime/pathlite.py says why
 import _socket
 
 from .. import hooks, pathlite
-from ..errors import RuntimeFailure
+from ..errors import RuntimeFailure, StatusError
 from ..process.sync import read_until_eof
 from ..standalone import jsonlite
 from ..state import StateRoot, spec_state, timestamp
@@ -31,11 +31,15 @@ class StartError(RuntimeFailure):
     pass
 
 
-def start(state_root, container_id, warn=None):
+def start(state_root, container_id, warn=None, unless_stopped_by_user=False):
+    """``unless_stopped_by_user``: the restart helper's start, which a stop the user asked for since
+    its create cancels (lifecycle/intent.py; a created init may ignore the stop signal)."""
     root = StateRoot(state_root)
     lock = root.lock(container_id)
     try:
         state = root.load(container_id)
+        if unless_stopped_by_user and state.get("stop_requested"):
+            raise StatusError("container %s was stopped by the user; not starting it" % container_id)
         require("start", container_id, live_status(state))
         if "process" not in (state.get("config") or {}):
             raise StartError("cannot start container %s: its config has no process "

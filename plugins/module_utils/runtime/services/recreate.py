@@ -83,9 +83,12 @@ def recreate(state_root, container_id, monitor_pid, warn=None):
     finally:
         lock.release()
     try:
-        start(root.path, container_id, warn=warn)
+        start(root.path, container_id, warn=warn, unless_stopped_by_user=True)
     except StatusError:
-        return 0  # stopped by the user between create and start: the stop wins
+        # Stopped by the user between create and start: the stop wins. A created init may have
+        # ignored a SIGTERM (pid 1 without a handler), so it is killed here.
+        _kill_created(root, container_id)
+        return 0
     except RuntimeFailure as e:
         try:
             state = root.load(container_id)
@@ -95,6 +98,21 @@ def recreate(state_root, container_id, monitor_pid, warn=None):
             pass
         return 1
     return 0
+
+
+def _kill_created(root, container_id):
+    from ..lifecycle.kill import signal_all
+    from ..signals import SIGKILL
+    try:
+        lock = root.lock(container_id)
+    except ContainerNotFound:
+        return
+    try:
+        state = root.load(container_id)
+        if state.get("stop_requested") and live_status(state) == "created":
+            signal_all(state, SIGKILL)
+    finally:
+        lock.release()
 
 
 def _remove_leftovers(container_dir):
