@@ -243,3 +243,10 @@ def test_restart_helper_does_not_start_what_the_user_stopped_after_its_create(oc
     wait_saved(oci, cid, settled_stopped, what="stopped")
     assert oci.rt.state(cid)["status"] == "stopped"
     oci.rt.start(cid)  # a start by the user (not the helper's) is not refused for that reason
+
+
+def test_signal_zero_is_a_probe_not_a_stop(oci, services_dir):
+    cid = oci.new_id()
+    oci.rt.create_started(cid, oci.bundle(policy_config(oci, ["sleep", "1000"], "always")))
+    oci.rt.kill(cid, "0").check()
+    assert not saved(oci, cid).get("stop_requested")

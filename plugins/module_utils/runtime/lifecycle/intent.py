@@ -37,6 +37,8 @@ def has_policy(state):
 
 
 def is_stop_signal(state, sig):
+    if sig == 0:
+        return False  # kill(2)'s probe: delivers nothing
     if sig == SIGKILL:
         return True
     stop_signal = (state.get("annotations") or {}).get(STOP_SIGNAL_ANNOTATION)
