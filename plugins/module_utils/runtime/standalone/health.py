@@ -235,6 +235,7 @@ class Checker(object):
                 os.close(read_end)
                 os.dup2(write_end, 1)
                 os.dup2(write_end, 2)
+                os.closerange(3, 65536)  # the container's output pipe and our pidfds stay with us
                 os.execv(sys.executable, argv)
             finally:
                 os._exit(127)
