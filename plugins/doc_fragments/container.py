@@ -87,9 +87,15 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds O(wait) waits before failing (the container keeps running).
+      - Seconds O(wait) or O(wait_healthy) waits before failing (the container keeps running).
     type: float
     default: 300.0
+  wait_healthy:
+    description:
+      - With O(state=started) and a O(healthcheck), return once the check passes (health C(healthy)),
+        or fail after O(wait_timeout) with the output of the last check.
+    type: bool
+    default: false
   log_path:
     description:
       - File that receives the container's stdout and stderr. Its directory must exist.
@@ -221,6 +227,44 @@ options:
         C(org.opencontainer.runtime.network.publish), a JSON list).
     type: list
     elements: str
+  restart_policy:
+    description:
+      - What the container's monitor does when the container's process exits, with docker's meaning
+        (annotation C(org.opencontainer.runtime.restart)). V(no) leaves it stopped. V(on-failure)
+        brings it back after a non-zero exit, at most O(restart_retries) times. V(always) and
+        V(unless-stopped) bring it back after any exit.
+      - A stop asked for by the user (O(state=stopped) or V(absent), the command line's C(kill) with the
+        stop signal, C(delete)) is never undone.
+      - Restarts wait 100 ms, doubling up to one minute; the wait starts again at 100 ms once the
+        container had run for 10 seconds. The result's C(container) shows C(restart_count) and
+        C(restart_last_exit).
+      - With a policy other than V(no) the container also comes back after a reboot, unless the user
+        stopped it or the policy gave up (the C(host) role installs the boot service; see the README).
+    type: str
+    choices: ['no', on-failure, always, unless-stopped]
+  restart_retries:
+    description:
+      - With O(restart_policy=on-failure), the most restarts (0 or unset, no limit).
+    type: int
+  healthcheck:
+    description:
+      - A health check the container's monitor runs inside the container, through the runtime's exec
+        (annotation C(org.opencontainer.runtime.healthcheck)). Keys C(test) (a shell command string,
+        a list (the argv), or docker's C([CMD, ...]), C([CMD-SHELL, cmd]), C([NONE])), C(interval),
+        C(timeout), C(start_period) (seconds or durations like C(1m30s), C(500ms); defaults 30s, 30s,
+        0s) and C(retries) (default 3).
+      - One check at a time; a check running past C(timeout) is killed and fails. Health is C(starting)
+        until the first success, C(unhealthy) after C(retries) failures in a row (failures during
+        C(start_period) do not count), C(healthy) after a success. The result's C(container.health)
+        has the status, the failing streak and the last results with their output.
+    type: dict
+  healthcheck_failure_action:
+    description:
+      - What the monitor does when the container becomes C(unhealthy). V(none) (the default) only
+        records it, V(kill) sends SIGKILL (the restart policy then applies), V(restart) kills it and
+        restarts it whatever O(restart_policy) says (a stop by the user still wins).
+    type: str
+    choices: [none, kill, restart]
   hooks:
     description:
       - OCI hooks (C(hooks)), an object keyed by phase as in config.md.

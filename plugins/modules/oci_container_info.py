@@ -93,6 +93,32 @@ containers:
     log_path:
       description: The container's output log, when it has one.
       type: str
+    restart_policy:
+      description: The restart policy (V(no), V(on-failure[:N]), V(always), V(unless-stopped)).
+      type: str
+      returned: with a restart policy or a health check
+    restart_count:
+      description: How many times the monitor restarted the container since its create (or the boot).
+      type: int
+      returned: with a restart policy or a health check
+    restart_last_exit:
+      description: The exit the last restart decision was about (C(exit_code), C(exit_signal), C(finished)).
+      type: dict
+      returned: after an exit with a restart policy
+    restart_next_attempt:
+      description: When the monitor restarts the container (while it waits out the backoff).
+      type: str
+      returned: while a restart is pending
+    stop_requested:
+      description: The user stopped the container; no restart policy undoes that.
+      type: bool
+      returned: after a stop by the user
+    health:
+      description:
+        - Health check state, C(status) (V(starting), V(healthy), V(unhealthy)), C(failing_streak), and
+          C(log), the last five results (C(start), C(end), C(exit_code), C(output)).
+      type: dict
+      returned: with a health check, once started
 exists:
   description: Whether O(name) exists (only with O(name)).
   returned: when O(name) is given

@@ -63,8 +63,9 @@ def test_monitor_copy_is_content_addressed_and_read_only(tmp_path):
     script = libexec.monitor_script(root)
     assert script == libexec.monitor_script(root)  # same code, same copy
     target = os.path.dirname(script)
-    assert sorted(os.listdir(target)) == sorted(libexec.FILES)
+    assert sorted(os.listdir(target)) == sorted(libexec.FILES + ("__pycache__",))  # compiled in advance
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o500
+    assert stat.S_IMODE(os.stat(os.path.join(target, "__pycache__")).st_mode) == 0o500
     for name in libexec.FILES:
         assert stat.S_IMODE(os.stat(os.path.join(target, name)).st_mode) == 0o400
         with open(os.path.join(target, name), "rb") as copy:

@@ -21,6 +21,7 @@ from ..runtime.errors import RuntimeFailure, SpecError
 from ..runtime.spec.defaults import default_config
 from .options import CONFIG_OPTIONS
 from .network_glue import apply_network_options
+from .service_glue import apply_service_options
 
 # The spec checks (spec/validate.py and the tables in spec/names.py) are
 # imported where they are needed: an idempotent run whose config equals the
@@ -117,6 +118,7 @@ def build_config(params, rootfs):
     if params.get("namespaces") is not None:
         config["linux"]["namespaces"] = [_namespace(n, i) for i, n in enumerate(params["namespaces"])]
     apply_network_options(config, params)  # network, ip, mac, publish
+    apply_service_options(config, params)  # restart_policy, restart_retries, healthcheck, healthcheck_failure_action
     if params.get("spec"):
         deep_merge(config, params["spec"])
     return config

@@ -41,6 +41,7 @@ from . import bundles, drift, logs
 from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .name_lock import NameLock
 from .options import IGNORE, SET, STRICT, comparison_path
+from .service_glue import restart_pending
 
 # Actions that change the host (every other entry in `actions` only reports).
 CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
@@ -191,6 +192,8 @@ class ContainerManager(object):
                 return actions + teardown + new
         elif want == "stopped" and status in (RUNNING, PAUSED):
             return actions + ["stop"]
+        elif want == "stopped" and status == STOPPED and self.state is not None and restart_pending(self.state):
+            return actions + ["stop"]  # its monitor waits to restart it: the user's stop cancels that
         return actions
 
     # -- doing -----------------------------------------------------------
@@ -214,6 +217,12 @@ class ContainerManager(object):
             if lock is not None:
                 lock.release(remove=self.status == "absent")
         waited = None
+        if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait_healthy"):
+            # Not under the lock either: health takes its time.
+            from .service_glue import wait_healthy
+            wait_healthy(self.root, self.name, float(self.params.get("wait_timeout") or 300.0))
+            if not waiting:
+                container = self._container()  # with the health it waited for
         if waiting:
             # Not under the lock: a container can run for as long as it likes.
             waited = self._wait()
@@ -311,6 +320,10 @@ class ContainerManager(object):
 
     def _do_stop(self):
         from .stopper import stop
+        if self.status == STOPPED:
+            from ..runtime.lifecycle.intent import request_stop
+            self.state = request_stop(self.root, self.name)  # only a restart to cancel
+            return
         config = self.state.get("config") or {}
         signal = (self.params.get("stop_signal") or (config.get("annotations") or {}).get(STOP_SIGNAL_ANNOTATION)
                   or "SIGTERM")

@@ -28,6 +28,9 @@ POLL = 0.01
 def stop(root, state, stop_signal, timeout):
     """Stop the container of ``state`` (a loaded state.json); return what was done."""
     sig = parse_signal(stop_signal)
+    from ..runtime.lifecycle.intent import has_policy, request_stop
+    if has_policy(state):
+        state = request_stop(root, state["id"])  # before the signal: no restart policy undoes this stop
     pid, started = state.get("pid"), state.get("pid_start_time")
     if live_status(state) == PAUSED:
         from ..runtime.lifecycle.pause import resume

@@ -30,6 +30,7 @@ COMMAND_FLAGS = {
             "detach": (False, ("d",)), "no-pivot": (False, ()), "no-new-keyring": (False, ()),
             "preserve-fds": (True, ()), "keep": (False, ())},
     "start": {},
+    "boot": {},
     "state": {},
     "kill": {"all": (False, ("a",))},
     "delete": {"force": (False, ("f",))},
@@ -65,7 +66,7 @@ POSITIONALS = {
     "state": (1, 1, "container id"), "kill": (1, 2, "container id"), "delete": (1, 1, "container id"),
     "list": (0, 0, ""), "spec": (0, 0, ""), "exec": (1, None, "container id"),
     "update": (1, 1, "container id"), "pause": (1, 1, "container id"), "resume": (1, 1, "container id"),
-    "ps": (1, None, "container id"), "events": (1, 1, "container id"),
+    "ps": (1, None, "container id"), "events": (1, 1, "container id"), "boot": (0, 0, ""),
 }
 
 

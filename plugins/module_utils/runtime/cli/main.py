@@ -38,6 +38,8 @@ commands:
   ps [--format table|json] ID [PS OPTIONS]
                                         the container's processes
   events [--stats] [--interval 5s] ID   cgroup usage statistics as JSON
+  boot                                  after a reboot: create and start again the containers whose
+                                        restart policy asks for it (service records, not the state root)
   exec [--detach] [--pid-file F] [--tty] [--console-socket S] [--ignore-paused]
        [--cgroup [CONTROLLER:]PATH] [--process P.json | --env K=V --cwd D
        --user U[:G] --cap C --no-new-privs] ID [ARGS...]
@@ -220,6 +222,18 @@ def cmd_spec(root, flags, positionals, log):
     return 0
 
 
+def cmd_boot(root, flags, positionals, log):
+    from ..services.boot import boot
+    result = boot(root, warn=log.warn)
+    for cid in result.started:
+        sys.stdout.write("started %s\n" % cid)
+    for cid, why in result.left:
+        sys.stdout.write("left %s: %s\n" % (cid, why))
+    for cid, message in result.failed:
+        log.error("%s: %s" % (cid, message))
+    return 1 if result.failed else 0
+
+
 def cmd_exec(root, flags, positionals, log):
     from .exec_cmd import cmd_exec as run_exec
     try:
@@ -265,7 +279,7 @@ def _print_json(obj, sort_keys=True):
 COMMANDS = {
     "state": cmd_state, "list": cmd_list, "create": cmd_create, "start": cmd_start,
     "kill": cmd_kill, "delete": cmd_delete, "run": cmd_run, "spec": cmd_spec,
-    "exec": cmd_exec,
+    "exec": cmd_exec, "boot": cmd_boot,
 }
 
 

@@ -32,6 +32,8 @@ def run(root, container_id, bundle, flags, log, preserve_fds=0):
     if detach:
         from ..process import spawn
         spawn.HAND_OFF_TO_SUBREAPER = True  # a reaping caller gets the init (process/spawn.py)
+    if not detach:
+        _refuse_restart_policy(bundle)
     console = flags.get("console-socket") or None
     receiver = None
     if console is None and not detach and _wants_terminal(bundle):
@@ -99,6 +101,21 @@ def _wait(state, proxy):
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _refuse_restart_policy(bundle):
+    """A foreground run waits for the exit and deletes the container: a restart could only be undone."""
+    import json
+    from ..errors import SpecError
+    try:
+        with open(os.path.join(bundle, "config.json")) as handle:
+            policy = ((json.load(handle) or {}).get("annotations") or {}).get("org.opencontainer.runtime.restart")
+    except (IOError, OSError, ValueError, AttributeError):
+        return  # create reports it
+    if policy not in (None, "", "no"):
+        raise SpecError("annotations.org.opencontainer.runtime.restart",
+                        "restart policy %r needs a detached container (run --detach, or create and start); "
+                        "a foreground run deletes the container when its process exits" % policy)
 
 
 def _wants_terminal(bundle):

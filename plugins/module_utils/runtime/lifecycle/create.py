@@ -33,18 +33,26 @@ LOG_FILE = "container.log"
 
 
 def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None,
-           log_path=None, log_max_size=1024 * 1024, console_socket=None):
+           log_path=None, log_max_size=1024 * 1024, console_socket=None, replacing=None):
     """Create container ``container_id`` from the bundle; return its stored state.
 
     With ``log_path`` the container's stdout and stderr go to that file
     (``True``: ``container.log`` in the container's state directory), capped
     at ``log_max_size`` bytes plus one rotated file; otherwise the container
     inherits the caller's stdin/stdout/stderr (runc's terminal: false).
+
+    ``bundle_path`` may be a loaded spec.load.Bundle. ``replacing``: a
+    services.recreate.Replacement, when the monitor's restart helper creates
+    the container again in its existing, locked state directory.
     """
     validate_id(container_id)
-    bundle = load_bundle(bundle_path)
+    bundle = bundle_path if hasattr(bundle_path, "rootfs") else load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
+    services = None
+    if _wants_services(config):
+        from ..services import setup as services
+        services.check(config)
     network = Wiring.from_config(config)  # bad network annotations fail before anything exists
     check_console(config.get("process"), console_socket)  # path or connected socket (process/terminal.py)
     custom_log = None
@@ -53,9 +61,14 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
         if not os.path.isdir(os.path.dirname(custom_log)):
             raise RuntimeFailure("log_path: directory %s does not exist" % os.path.dirname(custom_log))
     root = StateRoot(state_root).ensure()
-    container_dir = root.new_container_dir(container_id)
-    lock = DirLock(container_dir).acquire()
+    if replacing is None:
+        container_dir = root.new_container_dir(container_id)
+        lock = DirLock(container_dir).acquire()
+    else:
+        container_dir, lock = root.container_dir(container_id), replacing.lock
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
+    if replacing is not None:
+        job.state.update(replacing.carry)
     job.network = network
     job.console_socket = console_socket
     if log_path:
@@ -63,12 +76,18 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
         job.log = spawner.OutputLog(path, log_max_size)
         job.state["log_path"] = path
     try:
+        if services is not None:
+            services.prepare(job.state, root.path, bundle, log_path, log_max_size,
+                             replacing.carry if replacing is not None else None)
         job.run()
         if pid_file:
             write_pid_file(pid_file, job.state["pid"])
         return job.state
     except BaseException as e:
         job.abort(warn, run_poststop=isinstance(e, HookError))
+        if replacing is None and job.state.get("service_record"):
+            from ..services.record import remove
+            remove(job.state["service_record"])
         raise
     finally:
         lock.release()
@@ -193,6 +212,15 @@ class _Creation(object):
 
 def _ignore(_msg):
     pass
+
+
+# services/setup.py ANNOTATIONS, written out: most containers never load that file.
+_SERVICE_ANNOTATIONS = ("org.opencontainer.runtime.restart", "org.opencontainer.runtime.healthcheck")
+
+
+def _wants_services(config):
+    annotations = config.get("annotations") or {}
+    return any(key in annotations for key in _SERVICE_ANNOTATIONS)
 
 
 def _owner():

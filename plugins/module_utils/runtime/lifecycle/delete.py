@@ -35,6 +35,9 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     lock = root.lock(container_id)
     try:
         state = root.load(container_id)
+        if state.get("service_record") or state.get("runtime_copy"):  # a restart policy or a health check
+            from .intent import request_stop
+            state = request_stop(root, container_id, lock=lock)  # no restart undoes a delete
         status = live_status(state)
         if status != STOPPED:
             require("delete --force" if force else "delete", container_id, status)
@@ -48,19 +51,27 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     lock = root.lock(container_id)
     try:
         state = root.load(container_id)
-        if state.get("cgroup"):
-            _remove_cgroup(state, container_id, timeout, warn)
-        if state.get("network"):
-            from ..network.wiring import release as release_network
-            for problem in release_network(root.path, container_id, state["network"]):
-                if warn:
-                    warn(problem)
+        release_resources(root, container_id, state, warn, timeout)
         root.remove(container_id)
+        if state.get("service_record"):
+            from ..services.record import remove as remove_record
+            remove_record(state["service_record"])
     finally:
         lock.release()
     config = state.get("config") or {}
     hooks.run_phase(config, "poststop", spec_state(state, STOPPED), warn=warn or _ignore)
     return state
+
+
+def release_resources(root, container_id, state, warn, timeout=MONITOR_GRACE):
+    """What create made outside the state directory: cgroups, network (also the restart helper's first step)."""
+    if state.get("cgroup"):
+        _remove_cgroup(state, container_id, timeout, warn)
+    if state.get("network"):
+        from ..network.wiring import release as release_network
+        for problem in release_network(root.path, container_id, state["network"]):
+            if warn:
+                warn(problem)
 
 
 def _wait_for_exit(state, timeout, warn):

@@ -35,6 +35,12 @@ def kill(state_root, container_id, signal_spec="SIGTERM", all_processes=False):
     sig = parse_signal(signal_spec, probe=True)
     root = StateRoot(state_root)
     state = root.load(container_id)
+    if state.get("service_record") or state.get("runtime_copy"):  # a restart policy or a health check
+        from .intent import is_stop_signal, request_stop
+        if is_stop_signal(state, sig):
+            # Before the signal and before the status check: a stop asked for
+            # while the monitor waits to restart the container counts too.
+            state = request_stop(root, container_id)
     status = live_status(state)
     if status == STOPPED and not all_processes:
         raise StatusError("cannot kill container %s: container not running" % container_id)

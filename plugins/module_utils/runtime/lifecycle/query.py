@@ -50,7 +50,23 @@ def describe(stored):
     for key in ("exit_code", "exit_signal", "started", "finished", "log_path"):
         if stored.get(key) is not None:
             out[key] = stored[key]
+    policy = (stored.get("annotations") or {}).get("org.opencontainer.runtime.restart")
+    if policy is not None or stored.get("health"):
+        _describe_service(stored, policy, out)
     return out
+
+
+# What the monitor and the restart helper record (standalone/restart.py, standalone/health.py).
+SERVICE_FIELDS = ("restart_count", "restart_last_exit", "restart_next_attempt", "restart_error", "stop_requested",
+                  "health")
+
+
+def _describe_service(stored, policy, out):
+    out["restart_policy"] = policy or "no"
+    out["restart_count"] = stored.get("restart_count") or 0
+    for key in SERVICE_FIELDS[1:]:
+        if stored.get(key) is not None:
+            out[key] = stored[key]
 
 
 def list_containers(state_root):

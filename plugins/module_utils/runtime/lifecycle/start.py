@@ -20,7 +20,7 @@ import posix  # os without os.py: runtime/pathlite.py says why
 import _socket
 
 from .. import hooks, pathlite
-from ..errors import RuntimeFailure
+from ..errors import RuntimeFailure, StatusError
 from ..process.sync import read_until_eof
 from ..standalone import jsonlite
 from ..state import StateRoot, spec_state, timestamp
@@ -35,11 +35,15 @@ class InitUnreachable(StartError):
     """The init is not listening (any more): it was killed, e.g. by `kill` from another process."""
 
 
-def start(state_root, container_id, warn=None):
+def start(state_root, container_id, warn=None, unless_stopped_by_user=False):
+    """``unless_stopped_by_user``: the restart helper's start, which a stop the user asked for since
+    its create cancels (lifecycle/intent.py; a created init may ignore the stop signal)."""
     root = StateRoot(state_root)
     lock = root.lock(container_id)
     try:
         state = root.load(container_id)
+        if unless_stopped_by_user and state.get("stop_requested"):
+            raise StatusError("container %s was stopped by the user; not starting it" % container_id)
         require("start", container_id, live_status(state))
         if "process" not in (state.get("config") or {}):
             raise StartError("cannot start container %s: its config has no process "
@@ -53,6 +57,9 @@ def start(state_root, container_id, warn=None):
         state["status"] = RUNNING
         state["started"] = timestamp()
         root.save(state)
+        if state.get("service_record"):
+            from ..services.record import set_run
+            set_run(state["service_record"], True)  # comes back after a reboot (services/record.py)
     finally:
         lock.release()
     hooks.run_phase(state["config"], "poststart", spec_state(state, RUNNING), warn=warn or _ignore)

@@ -203,14 +203,17 @@ def main(argv):
     # Hold the directory open: if the container is deleted and its id reused,
     # this fd still names the old (now unlinked) directory.
     dir_fd = os.open(container_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    checker = _health_checker(container_dir, dir_fd, init_pid)
     if len(argv) > 5:
         log_fd = int(argv[3])
         try:
             log = OutputLog(argv[4], argv[5])
         except OSError:
             log = _Discard()  # still read the pipe, or the container blocks on a full one
-        status = _pump(log_fd, log, init_pid)
+        status = checker.watch(log_fd, log) if checker is not None else _pump(log_fd, log, init_pid)
         os.close(log_fd)
+    elif checker is not None:
+        status = checker.watch(None, None)
     else:
         status = _wait(init_pid)
     if status is None:
@@ -219,7 +222,28 @@ def main(argv):
     state = record_exit(container_dir, dir_fd, init_pid, code, sig)
     if state is not None:
         run_on_stop_handlers(container_dir, dir_fd, state)
+        apply_restart_policy(container_dir, dir_fd, state, force=checker is not None and checker.force_restart)
     return code
+
+
+def _health_checker(container_dir, dir_fd, init_pid):
+    """standalone/health.py's Checker when the container has a health check (create wrote its file)."""
+    try:
+        os.stat("healthcheck.json", dir_fd=dir_fd)
+    except OSError:
+        return None
+    import health
+    return health.checker_for(container_dir, dir_fd, init_pid)
+
+
+def apply_restart_policy(container_dir, dir_fd, state, force=False):
+    """A restart policy other than no, or a health check's restart: standalone/restart.py.
+
+    Returns only when there is no restart."""
+    if "org.opencontainer.runtime.restart" not in (state.get("annotations") or {}) and not force:
+        return
+    import restart
+    restart.apply_restart_policy(container_dir, dir_fd, os.getpid(), sys.executable, force=force)
 
 
 if __name__ == "__main__":
