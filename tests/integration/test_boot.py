@@ -21,7 +21,8 @@ import time
 import pytest
 
 import itest_helpers as H
-from test_network import Net, _links, _missing, _nft_comments
+from host_features import requires
+from test_network import BRIDGE_NEEDS, Net, _links, _nft_comments
 
 pytestmark = pytest.mark.ours
 
@@ -50,9 +51,6 @@ def tmpfs_root(oci):
 
 @pytest.fixture
 def net(oci, tmpfs_root):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
     network = Net(oci)
     yield network
     network.close()
@@ -99,6 +97,7 @@ def _kill(pid):
             pass
 
 
+@requires(*BRIDGE_NEEDS)
 def test_reboot_brings_back_what_should_run_and_nothing_else(oci, services_dir, net):
     def container(args, policy, **network):
         config = net.config(args, **network)

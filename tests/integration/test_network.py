@@ -25,12 +25,12 @@ import pytest
 import itest_helpers as H
 from host_features import command_works, path_exists, python_module, requires
 
-pytestmark = [
-    pytest.mark.ours,
-    requires(python_module("pyroute2", "tests/requirements.txt"),
-             command_works(["nft", "list", "tables"], "nftables (apt package nftables, kernel nf_tables)"),
-             path_exists("/usr/lib/python3/dist-packages/pyroute2", "the CLI's /usr/bin/python3 needs python3-pyroute2")),
-]
+# What a bridge network needs on the host (also test_boot.py's).
+BRIDGE_NEEDS = (python_module("pyroute2", "tests/requirements.txt"),
+                command_works(["nft", "list", "tables"], "nftables (apt package nftables, kernel nf_tables)"),
+                path_exists("/usr/lib/python3/dist-packages/pyroute2", "the CLI's /usr/bin/python3 needs python3-pyroute2"))
+
+pytestmark = [pytest.mark.ours, requires(*BRIDGE_NEEDS)]
 
 NET = "org.opencontainer.runtime.network"
 

@@ -144,7 +144,9 @@ def test_other_signal_than_stop_signal_is_not_a_stop(oci, services_dir):
     oci.rt.kill(cid, "KILL").check()  # SIGKILL is always a stop
     wait_saved(oci, cid, settled_stopped, what="stopped for good")
     cid2 = oci.new_id()
-    oci.rt.create_started(cid2, oci.bundle(config))
+    config2 = policy_config(oci, ["sleep", "1000"], "always")  # a cgroup of its own
+    config2["annotations"]["org.opencontainer.image.stopSignal"] = "SIGUSR1"
+    oci.rt.create_started(cid2, oci.bundle(config2))
     oci.rt.kill(cid2, "TERM").check()  # not the stop signal: pid 1 without handler ignores it, so use --all
     assert not saved(oci, cid2).get("stop_requested")
 
