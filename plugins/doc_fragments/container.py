@@ -13,7 +13,7 @@ class ModuleDocFragment(object):
 options:
   name:
     description:
-      - The container id. Letters, digits and C(_.+-), starting with a letter or digit.
+      - The container id. Letters, digits and C(_.+-), starting with a letter or digit, at most 200 characters.
     type: str
     required: true
   state:
