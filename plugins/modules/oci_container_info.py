@@ -63,9 +63,16 @@ containers:
       type: str
       sample: web
     status:
-      description: Live status, V(creating), V(created), V(running), V(paused) or V(stopped).
+      description:
+        - Live status, V(creating), V(created), V(running), V(paused) or V(stopped).
+        - V(unknown) when the container's C(state.json) is unreadable (truncated or corrupt); its processes
+          may still run. C(reason) says why; O(opencontainer.runtime.oci_container#module:state=absent) removes it.
       type: str
       sample: running
+    reason:
+      description: Why the status is V(unknown) (names the unreadable file).
+      type: str
+      returned: when status is V(unknown)
     pid:
       description: Host pid of the container's process.
       type: int
