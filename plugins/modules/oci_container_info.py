@@ -97,6 +97,9 @@ containers:
     exit_code:
       description: Exit code, once stopped.
       type: int
+    oom_killed:
+      description: Once stopped, whether the OOM killer killed a process of the container (null where the host does not count it).
+      type: bool
     log_path:
       description: The container's output log, when it has one.
       type: str

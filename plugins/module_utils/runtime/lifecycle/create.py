@@ -14,6 +14,7 @@ import os
 import time
 
 from .. import hooks
+from ..cgroups.oom import oom_record
 from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
@@ -126,6 +127,7 @@ class _Creation(object):
         self.save()
         self.cgroup.require_empty()
         self.cgroup.apply(linux.get("resources"))
+        self.state["oom_events"] = oom_record(self.cgroup)  # the monitor's oom_killed compares with it
         init_config = config
         if self.network is not None:
             # Before the fork: the init consumes the mounts (resolv.conf, hosts) while it builds the rootfs.

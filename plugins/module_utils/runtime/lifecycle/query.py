@@ -53,7 +53,7 @@ def describe(stored):
     for key in RUNC_EXTRA_FIELDS:
         if key in stored:
             out[key] = stored[key]
-    for key in ("exit_code", "exit_signal", "started", "finished", "log_path"):
+    for key in ("exit_code", "exit_signal", "oom_killed", "started", "finished", "log_path"):
         if stored.get(key) is not None:
             out[key] = stored[key]
     return out

@@ -66,16 +66,32 @@ def record_exit(container_dir, dir_fd, init_pid, code, sig):
             state = stateio.read_json(dir_fd)
         except (IOError, OSError, ValueError):
             return None  # deleted meanwhile (e.g. create failed and cleaned up)
-        if state.get("monitor_pid") != os.getpid() or state.get("pid") not in (None, init_pid):
+        if not isinstance(state, dict) or state.get("monitor_pid") != os.getpid() or state.get("pid") not in (None, init_pid):
             return None  # the id was deleted and reused by another container
         state["status"] = "stopped"
         state["exit_code"] = code
         state["exit_signal"] = _signal_name(sig) if sig else None
         state["finished"] = stateio.timestamp()
+        state["oom_killed"] = oom_killed(state)
         stateio.write_json(container_dir, state)
         return state
     finally:
         fcntl.flock(dir_fd, fcntl.LOCK_UN)
+
+
+def oom_killed(state):
+    """True if the OOM killer killed a process of the container since create; None if the host cannot tell.
+
+    create records the cgroup's counter file and its value then
+    (cgroups/oom.py); the kill is counted before the process dies, so it is
+    there by the time wait(2) returned.
+    """
+    import stateio
+    record = state.get("oom_events")
+    if not isinstance(record, dict) or not isinstance(record.get("at_create"), int):
+        return None
+    count = stateio.oom_kill_count(record.get("file") or "")
+    return None if count is None else count > record["at_create"]
 
 
 def run_on_stop_handlers(container_dir, dir_fd, state):
