@@ -34,7 +34,7 @@ from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_pending, live_status
 from . import bundles, drift, logs
 from .desired import DEFAULT_BUNDLE_PARENT, STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
-from .options import IGNORE, SET, STRICT, comparison_path
+from .options import IGNORE, SET, STRICT, comparison_path, path_problems
 
 # Actions that change the host (every other entry in `actions` only reports).
 CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
@@ -75,6 +75,8 @@ class ContainerManager(object):
 
     def plan(self):
         validate_id(self.name)
+        for option, problem in path_problems(self.params):
+            raise OptionError(option, problem)
         self.load()
         want = self.params.get("state") or "started"
         if self.status == CREATING:

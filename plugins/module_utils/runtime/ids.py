@@ -24,9 +24,9 @@ podman's ids are 64 characters.
 """
 
 from .errors import InvalidIDError
+from .pathcheck import NAME_MAX  # noqa: F401 -- what MAX_ID_LENGTH must respect
 
 MAX_ID_LENGTH = 200
-NAME_MAX = 255  # limits.h; what MAX_ID_LENGTH must respect
 _FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _REST = _FIRST | frozenset("_.+-")
 

@@ -22,6 +22,7 @@ import _stat as stat  # the C module stat.py re-exports: one import less per com
 from . import pathlite
 from .errors import ContainerExists, ContainerNotFound, CorruptStateError, StateError
 from .ids import validate_id
+from .pathcheck import path_problem
 from .standalone import stateio
 from .standalone.stateio import DirLock, spec_state, timestamp
 
@@ -35,6 +36,9 @@ class StateRoot(object):
     """A state root directory holding one sub-directory per container."""
 
     def __init__(self, path=None):
+        problem = path_problem(path) if path else None
+        if problem:
+            raise StateError("state root: %s" % problem)
         self.path = pathlite.abspath(path or DEFAULT_STATE_ROOT)
 
     # -- the root itself ----------------------------------------------------
