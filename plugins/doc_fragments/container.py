@@ -26,6 +26,10 @@ options:
         running container is stopped with O(stop_signal), O(stop_timeout), then SIGKILL.
       - V(absent) the container is stopped and deleted, with the bundle directory the module
         wrote for it.
+      - A container whose C(state.json) is unreadable (status V(unknown) in
+        M(opencontainer.runtime.oci_container_info)) can only be made V(absent): its processes are
+        killed and it is removed, with the bundle directory the module wrote at O(bundle_dir) (the
+        path was in the lost state). Any other O(state) fails naming the file.
     type: str
     choices: [absent, created, started, stopped]
     default: started

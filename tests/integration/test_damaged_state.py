@@ -17,6 +17,7 @@ import sys
 import pytest
 
 import itest_helpers as H
+from test_network import net  # noqa: F401 -- the fixture
 
 pytestmark = pytest.mark.ours
 
@@ -164,3 +165,20 @@ def test_a_forged_monitor_gets_nobody_killed(oci, tmp_path):
                 os.waitpid(victim, 0)
             except OSError:
                 pass
+
+
+def test_force_delete_undoes_the_network_without_the_record(oci, net):
+    # The network record (veth, nft tag, lease) was in the lost state: the
+    # names are derived from the state root and the id, the lease from the id.
+    from test_network import _links, _nft_comments
+    port = 20000 + os.getpid() % 9000
+    cid, record = net.started(["sleep", "60"], publish=["%d:80" % port])
+    paths = oci.rt.read_state_file(cid)["cgroup"]["paths"]
+    assert net.leases() == {record["ip"]: cid}
+    assert record["host_ifname"] in _links() and record["nft_tag"] in _nft_comments()
+    _damage(oci, cid, "truncated")
+    oci.rt.delete(cid, force=True).check()
+    assert net.leases() == {}
+    assert record["host_ifname"] not in _links()
+    assert record["nft_tag"] not in _nft_comments()
+    _empty_and_removed(paths)
