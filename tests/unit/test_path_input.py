@@ -111,3 +111,23 @@ def test_module_path_options_are_checked_before_anything_is_written(tmp_path, kw
         manager.ContainerManager(params, check_mode=False).plan()
     assert str(err.value).startswith(option + ":")
     assert sorted(os.listdir(str(tmp_path))) == []
+
+
+@pytest.mark.parametrize("place,where", [
+    (lambda c, v: c["root"].__setitem__("path", v), "root.path"),
+    (lambda c, v: c["mounts"].append({"destination": v, "type": "tmpfs", "source": "tmpfs"}), "mounts[1].destination"),
+    (lambda c, v: c["mounts"].append({"destination": "/m", "type": "bind", "source": v, "options": ["bind"]}),
+     "mounts[1].source"),
+    (lambda c, v: c["process"].__setitem__("cwd", v), "process.cwd"),
+    (lambda c, v: c["linux"].__setitem__("maskedPaths", [v]), "linux.maskedPaths[0]"),
+    (lambda c, v: c.__setitem__("hooks", {"poststop": [{"path": v}]}), "hooks.poststop[0].path"),
+])
+def test_config_paths_that_cannot_name_a_file(place, where):
+    from runtime.errors import SpecError
+    from runtime.spec.validate import validate_config
+    config = {"ociVersion": "1.2.0", "root": {"path": "/srv/rootfs"}, "process": {"args": ["sh"], "cwd": "/"},
+              "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}], "linux": {}}
+    place(config, "/x/" + LONG_NAME)
+    with pytest.raises(SpecError) as err:
+        validate_config(config, for_create=False)
+    assert str(err.value).startswith(where + ": has a component of 256 bytes")
