@@ -146,9 +146,13 @@ def _init_cgroup_path(init):
     """
     try:
         with open("/proc/%d/cgroup" % init, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
+            return majority_cgroup_path(f.read().decode("utf-8", "replace").splitlines())
     except (IOError, OSError):
         return None
+
+
+def majority_cgroup_path(lines):
+    """The non-root path most lines of a /proc/PID/cgroup agree on (ties: the first in sorted order), or None."""
     counts = {}
     for line in lines:
         path = line.split(":", 2)[-1].strip("/")
