@@ -58,7 +58,7 @@ def delete_damaged(root, container_id, error, warn, timeout):
     warn = warn or _ignore
     container_dir = root.container_dir(container_id)
     monitor, init = find_monitor(container_dir, container_id)
-    manager, own = _cgroup(container_id, init)
+    manager, own = _cgroup(root.path, container_id, init)
     if manager is not None:
         _thaw_quietly(manager)  # a frozen (v1) process acts on SIGKILL only once thawed
         for pid in _pids(manager):
@@ -113,10 +113,10 @@ def find_monitor(container_dir, container_id):
     return None, None
 
 
-def _cgroup(container_id, init):
+def _cgroup(state_root, container_id, init):
     """(CgroupManager, made by create) of the container's cgroup, or (None, False)."""
-    from ..cgroups.manager import CgroupManager, resolve_cgroups_path
-    default = resolve_cgroups_path(container_id, None)
+    from ..cgroups.manager import CgroupManager
+    default = default_cgroup_path(state_root, container_id)
     path = _init_cgroup_path(init) if init else None
     if path is None or path == default or path.startswith(default + "/"):
         path = default
@@ -134,6 +134,16 @@ def _cgroup(container_id, init):
             if pathlite.isdir(dirs[-1]):
                 manager.created.extend(dirs)
     return manager, own
+
+
+def default_cgroup_path(state_root, container_id):
+    """The cgroup create gives ``container_id`` of ``state_root`` without a linux.cgroupsPath.
+
+    Asked of cgroups/manager.py, never rebuilt here: where default cgroups
+    live is that module's decision (it may make them per state root).
+    """
+    from ..cgroups.manager import resolve_cgroups_path
+    return resolve_cgroups_path(container_id, None)
 
 
 def _init_cgroup_path(init):
