@@ -8,7 +8,7 @@ has stopped and its on-stop handlers have run. It is the parent of the
 container's init (process/spawn.py forks the monitor, the monitor forks the
 init and only then execs this file), so it alone can wait(2) for the exit
 status, which it writes to state.json: status "stopped", exit_code,
-exit_signal, finished. Then it runs the on-stop handlers: the seed's "Stop
+exit_signal, finished, oom_killed. Then it runs the on-stop handlers: the seed's "Stop
 (process) ... This event needs to be captured by runc to run onstop event
 handlers". They are hooks (path, args, env, timeout) listed as JSON in the
 annotation ``org.opencontainer.runtime.on-stop``, fed the state JSON.
@@ -72,26 +72,11 @@ def record_exit(container_dir, dir_fd, init_pid, code, sig):
         state["exit_code"] = code
         state["exit_signal"] = _signal_name(sig) if sig else None
         state["finished"] = stateio.timestamp()
-        state["oom_killed"] = oom_killed(state)
+        state["oom_killed"] = stateio.oom_killed(state)  # standalone/stateio.py
         stateio.write_json(container_dir, state)
         return state
     finally:
         fcntl.flock(dir_fd, fcntl.LOCK_UN)
-
-
-def oom_killed(state):
-    """True if the OOM killer killed a process of the container since create; None if the host cannot tell.
-
-    create records the cgroup's counter file and its value then
-    (cgroups/oom.py); the kill is counted before the process dies, so it is
-    there by the time wait(2) returned.
-    """
-    import stateio
-    record = state.get("oom_events")
-    if not isinstance(record, dict) or not isinstance(record.get("at_create"), int):
-        return None
-    count = stateio.oom_kill_count(record.get("file") or "")
-    return None if count is None else count > record["at_create"]
 
 
 def run_on_stop_handlers(container_dir, dir_fd, state):

@@ -187,3 +187,18 @@ def oom_kill_count(path):
         if key == b"oom_kill" and value.strip().isdigit():
             return int(value)
     return None
+
+
+def oom_killed(state):
+    """True if the OOM killer killed a process of the container since create; None if the host cannot tell.
+
+    The monitor calls it when the init has exited (monitor.py, record_exit).
+    create recorded the cgroup's counter file and its value then
+    (cgroups/oom.py); a kill is counted before the process dies, so it is
+    there by the time wait(2) returned.
+    """
+    record = state.get("oom_events")
+    if not isinstance(record, dict) or not isinstance(record.get("at_create"), int):
+        return None
+    count = oom_kill_count(record.get("file") or "")
+    return None if count is None else count > record["at_create"]
