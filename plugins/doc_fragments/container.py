@@ -27,8 +27,8 @@ options:
       - V(absent) the container is stopped and deleted, with the bundle directory the module
         wrote for it.
       - A container whose C(state.json) is unreadable (status V(unknown) in
-        M(opencontainer.runtime.oci_container_info)) can only be made V(absent): its processes are
-        killed and it is removed, with the bundle directory the module wrote at O(bundle_dir) (the
+        M(opencontainer.runtime.oci_container_info)) can only be made V(absent), which kills its
+        processes and removes it, with the bundle directory the module wrote at O(bundle_dir) (the
         path was in the lost state). Any other O(state) fails naming the file.
     type: str
     choices: [absent, created, started, stopped]

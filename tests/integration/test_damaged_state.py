@@ -17,9 +17,10 @@ import sys
 import pytest
 
 import itest_helpers as H
-from test_network import net  # noqa: F401 -- the fixture
+import test_network
 
 pytestmark = pytest.mark.ours
+net = test_network.net  # the bridge network fixture
 
 
 def _damage(oci, cid, how):
@@ -170,7 +171,7 @@ def test_a_forged_monitor_gets_nobody_killed(oci, tmp_path):
 def test_force_delete_undoes_the_network_without_the_record(oci, net):
     # The network record (veth, nft tag, lease) was in the lost state: the
     # names are derived from the state root and the id, the lease from the id.
-    from test_network import _links, _nft_comments
+    _links, _nft_comments = test_network._links, test_network._nft_comments
     port = 20000 + os.getpid() % 9000
     cid, record = net.started(["sleep", "60"], publish=["%d:80" % port])
     paths = oci.rt.read_state_file(cid)["cgroup"]["paths"]

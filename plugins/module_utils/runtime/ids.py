@@ -24,7 +24,6 @@ podman's ids are 64 characters.
 """
 
 from .errors import InvalidIDError
-from .pathcheck import NAME_MAX  # noqa: F401 -- what MAX_ID_LENGTH must respect
 
 MAX_ID_LENGTH = 200
 _FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

@@ -148,7 +148,7 @@ def _shape_problem(state, container_id):
         return "status is %r, not a string" % (state.get("status"),)
     for key in _INT_FIELDS:
         value = state.get(key)
-        if value is not None and (type(value) is not int or value < 0):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             return "%s is %r, not a process id or start time" % (key, value)
     for key in ("cgroup", "config", "annotations", "network"):
         if state.get(key) is not None and not isinstance(state[key], dict):

@@ -46,7 +46,6 @@ import posix  # os without os.py: runtime/pathlite.py says why
 
 from .. import pathlite
 from ..errors import CgroupError, RuntimeFailure
-from ..signals import SIGKILL
 from ..standalone.stateio import proc_stat
 from .delete import _kill_leftovers, _kill_quietly, _wait_for_exit
 

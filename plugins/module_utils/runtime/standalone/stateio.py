@@ -183,7 +183,7 @@ def oom_kill_count(path):
     except (IOError, OSError):
         return None
     for line in lines:
-        key, _, value = line.partition(b" ")
+        key, _sep, value = line.partition(b" ")
         if key == b"oom_kill" and value.strip().isdigit():
             return int(value)
     return None
