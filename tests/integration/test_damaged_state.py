@@ -183,3 +183,15 @@ def test_force_delete_undoes_the_network_without_the_record(oci, net):
     assert record["host_ifname"] not in _links()
     assert record["nft_tag"] not in _nft_comments()
     _empty_and_removed(paths)
+
+
+def test_force_delete_of_a_paused_damaged_container(oci):
+    # A frozen (cgroup v1 freezer) process acts on SIGKILL only once thawed.
+    cid, pid, monitor, paths = _running(oci, oci.config(["sleep", "60"]))
+    oci.rt.cmd("pause", cid).check()
+    _damage(oci, cid, "truncated")
+    oci.rt.delete(cid, force=True).check()
+    for p in (pid, monitor):
+        H.wait_for(lambda: _gone(p), 5, what="pid %d gone" % p)
+    assert not os.path.exists(os.path.join(oci.rt.root, cid))
+    _empty_and_removed(paths)
