@@ -13,7 +13,7 @@ class ModuleDocFragment(object):
 options:
   name:
     description:
-      - The container id. Letters, digits and C(_.+-), starting with a letter or digit.
+      - The container id. Letters, digits and C(_.+-), starting with a letter or digit, at most 200 characters.
     type: str
     required: true
   state:
@@ -26,6 +26,10 @@ options:
         running container is stopped with O(stop_signal), O(stop_timeout), then SIGKILL.
       - V(absent) the container is stopped and deleted, with the bundle directory the module
         wrote for it.
+      - A container whose C(state.json) is unreadable (status V(unknown) in
+        M(opencontainer.runtime.oci_container_info)) can only be made V(absent), which kills its
+        processes and removes it, with the bundle directory the module wrote at O(bundle_dir) (the
+        path was in the lost state). Any other O(state) fails naming the file.
     type: str
     choices: [absent, created, started, stopped]
     default: started

@@ -139,6 +139,12 @@ container:
       description: Name of the signal that killed the process, or null.
       type: str
       returned: once stopped
+    oom_killed:
+      description:
+        - Whether the OOM killer killed a process of the container (its cgroup's C(oom_kill) counter grew since
+          create), or null where the host does not count it (cgroup v2 without a memory limit).
+      type: bool
+      returned: once stopped
     log_path:
       description: File with the container's output.
       type: str

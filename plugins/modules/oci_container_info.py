@@ -63,9 +63,16 @@ containers:
       type: str
       sample: web
     status:
-      description: Live status, V(creating), V(created), V(running), V(paused) or V(stopped).
+      description:
+        - Live status, V(creating), V(created), V(running), V(paused) or V(stopped).
+        - V(unknown) when the container's C(state.json) is unreadable (truncated or corrupt); its processes
+          may still run. C(reason) says why; O(opencontainer.runtime.oci_container#module:state=absent) removes it.
       type: str
       sample: running
+    reason:
+      description: Why the status is V(unknown) (names the unreadable file).
+      type: str
+      returned: when status is V(unknown)
     pid:
       description: Host pid of the container's process.
       type: int
@@ -90,6 +97,9 @@ containers:
     exit_code:
       description: Exit code, once stopped.
       type: int
+    oom_killed:
+      description: Once stopped, whether the OOM killer killed a process of the container (null where the host does not count it).
+      type: bool
     log_path:
       description: The container's output log, when it has one.
       type: str

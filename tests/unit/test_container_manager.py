@@ -213,3 +213,40 @@ def test_wait_does_not_hang_when_the_monitor_was_killed(work):
     began = time.monotonic()
     assert m._wait() is None  # nobody can know the exit code; wait_timeout is not waited out
     assert time.monotonic() - began < 1.0
+
+
+def _damaged(work, p):
+    """A container directory whose state.json is truncated."""
+    cdir = work / "state" / p["name"]
+    cdir.mkdir(parents=True)
+    (cdir / "state.json").write_text('{"ociVersion": "1.2.0", "id": "web", "sta')
+    return str(cdir / "state.json")
+
+
+def test_unreadable_state_absent_plans_a_forced_delete(work):
+    p = params(work, state="absent")
+    path = _damaged(work, p)
+    bundles.write(p["bundle_dir"], {"ociVersion": "1.2.0"})
+    m = manager.ContainerManager(p, check_mode=True)
+    result = m.converge()
+    assert result["actions"] == ["delete", "remove_bundle"]
+    assert result["changed"] is True
+    assert result["diff"]["before"] == {"status": "unknown"}
+    assert os.path.isfile(path)  # check mode
+
+
+@pytest.mark.parametrize("want", ["started", "stopped", "created"])
+def test_unreadable_state_fails_naming_the_file_unless_absent(work, want):
+    p = params(work, state=want)
+    path = _damaged(work, p)
+    with pytest.raises(manager.RuntimeFailure) as err:
+        manager.ContainerManager(p, check_mode=True).plan()
+    assert path in str(err.value) and "absent" in str(err.value)
+
+
+def test_info_lists_unreadable_state_as_unknown(work):
+    from ansible_collections.opencontainer.runtime.plugins.module_utils.container.info import container_info
+    path = _damaged(work, params(work))
+    for result in (container_info(str(work / "state")), container_info(str(work / "state"), "web")):
+        assert [(c["id"], c["status"]) for c in result["containers"]] == [("web", "unknown")]
+        assert path in result["containers"][0]["reason"]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from runtime.errors import ContainerExists, ContainerNotFound, StateError, StatusError
+from runtime.errors import CorruptStateError, ContainerExists, ContainerNotFound, StateError, StatusError
 from runtime.standalone import stateio
 from runtime.state import StateRoot, spec_state
 from runtime.status import live_status, require
@@ -65,8 +65,35 @@ def test_missing_and_corrupt(root):
     cdir = root.new_container_dir("bad")
     with open(os.path.join(cdir, "state.json"), "w") as f:
         f.write("{half")
-    with pytest.raises(StateError, match="corrupt"):
+    with pytest.raises(CorruptStateError) as err:
         root.load("bad")
+    # The message names the file, so a human knows what to look at.
+    assert os.path.join(cdir, "state.json") in str(err.value)
+    assert isinstance(err.value, StateError)
+
+
+@pytest.mark.parametrize("content,problem", [
+    (b"", "invalid JSON"),
+    (b'{"id": "bad", "status": "run', "unreadable"),
+    (b"\x00" * 64, "invalid JSON"),
+    (b"\xff\xfe{}", "utf-8"),
+    (b"null", "not a JSON object"),
+    (b'["bad"]', "not a JSON object"),
+    (b'{"id": "other", "status": "running"}', "'other'"),
+    (b'{"id": "bad", "status": 3}', "status"),
+    (b'{"id": "bad", "status": "running", "pid": "12"}', "pid"),
+    (b'{"id": "bad", "status": "running", "pid": true}', "pid"),
+    (b'{"id": "bad", "status": "running", "monitor_pid": -1}', "monitor_pid"),
+    (b'{"id": "bad", "status": "running", "cgroup": []}', "cgroup"),
+])
+def test_unusable_state_files_are_corrupt(root, content, problem):
+    cdir = root.new_container_dir("bad")
+    with open(os.path.join(cdir, "state.json"), "wb") as f:
+        f.write(content)
+    with pytest.raises(CorruptStateError) as err:
+        root.load("bad")
+    assert problem in str(err.value)
+    assert err.value.path == os.path.join(cdir, "state.json")
 
 
 def test_write_killed_midway_keeps_old_state(root, tmp_path):

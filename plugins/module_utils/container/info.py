@@ -4,14 +4,15 @@
 """oci_container_info: the containers of a state root, with their live status.
 
 Private to this collection. Reads state.json files only (one per container,
-plus /proc/PID/stat for the status).
+plus /proc/PID/stat for the status). A container whose state.json is
+unreadable is listed with status "unknown" and a ``reason``.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ..runtime.errors import ContainerNotFound
 from ..runtime.ids import validate_id
-from ..runtime.lifecycle.query import describe, list_containers, load_settled
+from ..runtime.lifecycle.query import UNKNOWN, describe_or_unknown, list_containers
 from ..runtime.state import StateRoot
 from .network_glue import network_summary
 
@@ -25,7 +26,7 @@ def container_info(state_root, name=None):
         return {"changed": False, "containers": containers}
     validate_id(name)
     try:
-        containers = [_add_network(root, describe(load_settled(root, name)))] if root.exists() else []
+        containers = [_add_network(root, describe_or_unknown(root, name))] if root.exists() else []
     except ContainerNotFound:
         containers = []
     return {"changed": False, "containers": containers, "exists": bool(containers)}
@@ -33,6 +34,8 @@ def container_info(state_root, name=None):
 
 def _add_network(root, container):
     """``network``: mode, addresses and published ports, when the container has network wiring."""
+    if container["status"] == UNKNOWN:
+        return container  # its state.json is unreadable; ``reason`` says why
     try:
         record = root.load(container["id"]).get("network")
     except ContainerNotFound:

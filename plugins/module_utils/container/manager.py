@@ -13,6 +13,10 @@ check mode. What each desired state accepts (oci_container's docs):
 - stopped: it exists and its process is not running (created or stopped).
 - absent: no container (and no bundle this collection wrote for it).
 
+A container whose state.json is unreadable has status "unknown": absent
+removes it (delete --force finds its processes without the state,
+runtime/lifecycle/damaged.py); every other state fails naming the file.
+
 A config difference from the one the container was created from (state.json
 keeps it) in cgroup resources only is applied in place; any other means a
 new container, unless ``recreate: never``.
@@ -30,17 +34,18 @@ waited for.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 import time
 
-from ..runtime.errors import ContainerExists, ContainerNotFound, RuntimeFailure, StateError, StatusError
+from ..runtime.errors import ContainerExists, ContainerNotFound, CorruptStateError, RuntimeFailure, StateError, StatusError
 from ..runtime.ids import validate_id
 from ..runtime.lifecycle.query import describe, load_settled
 from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_pending, live_status
 from . import bundles, drift, logs
-from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
+from .desired import DEFAULT_BUNDLE_PARENT, STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .name_lock import NameLock
-from .options import IGNORE, SET, STRICT, comparison_path
+from .options import IGNORE, SET, STRICT, comparison_path, path_problems
 from .service_glue import restart_pending
 
 # Actions that change the host (every other entry in `actions` only reports).
@@ -76,6 +81,7 @@ class ContainerManager(object):
         self.root = StateRoot(params.get("state_root"))
         self.state = None
         self.status = "absent"
+        self.damaged = None  # the CorruptStateError of an unreadable state.json
         self.desired = None
         self.diffs = []
         self.diffs_reported_only = False
@@ -93,10 +99,16 @@ class ContainerManager(object):
             self.state = self.root.load(self.name)
         except ContainerNotFound:
             return
+        except CorruptStateError as e:
+            self.damaged = e
+            self.status = "unknown"
+            return
         self.status = live_status(self.state)
 
     def plan(self):
         validate_id(self.name)
+        for option, problem in path_problems(self.params):
+            raise OptionError(option, problem)
         self.load()
         self.diffs = []
         self.ignored = []
@@ -106,6 +118,8 @@ class ContainerManager(object):
             raise ContainerBusy("container %s is being created by another process" % self.name)
         if want == "absent":
             return self._plan_absent()
+        if self.damaged is not None:
+            raise RuntimeFailure("%s; state=absent removes the container" % self.damaged)
         if self.state is not None and not (self.params.get("rootfs") or self.params.get("bundle")):
             # Only a name: the container as it is (e.g. `name=web state=stopped`).
             self.desired = Desired(self.state.get("config") or {}, self.state.get("bundle"), managed=False,
@@ -142,6 +156,11 @@ class ContainerManager(object):
 
     def _plan_absent(self):
         actions = []
+        if self.damaged is not None:
+            # The bundle path was in the lost state: the one this name's options give.
+            self.state = {"bundle": os.path.abspath(self.params.get("bundle_dir")
+                                                    or os.path.join(DEFAULT_BUNDLE_PARENT, self.name))}
+            return ["delete"] + (["remove_bundle"] if bundles.is_managed(self.state["bundle"]) else [])
         if self.state is not None:
             if self.status in (RUNNING, PAUSED):
                 actions.append("stop")

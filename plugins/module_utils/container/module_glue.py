@@ -21,11 +21,19 @@ install_bytecode_cache()
 from ansible.module_utils.basic import AnsibleModule
 
 from ..runtime.errors import RuntimeFailure
+from ..runtime.pathcheck import path_problem
 
 
 def new_module(argument_spec, **kwargs):
+    """The AnsibleModule; a path option that cannot name a file (a NUL byte...) fails it before anything runs."""
     kwargs.setdefault("supports_check_mode", True)
-    return AnsibleModule(argument_spec=argument_spec, **kwargs)
+    module = AnsibleModule(argument_spec=argument_spec, **kwargs)
+    for name in sorted(argument_spec):
+        value = module.params.get(name)
+        problem = path_problem(value) if argument_spec[name].get("type") == "path" and value else None
+        if problem:
+            module.fail_json(msg="%s: %s" % (name, problem))
+    return module
 
 
 def require_root(module):

@@ -134,6 +134,40 @@ UPDATABLE_PREFIXES = ("linux.resources.memory", "linux.resources.pids", "linux.r
                       "linux.resources.blockIO")
 
 
+def path_problems(params):
+    """(option, problem) of each path in one container's options that cannot name a file.
+
+    Every option that holds a path, nested ones included, with the name the
+    user wrote (``mounts[0].source``, not the config.json path it lands on),
+    checked before anything is written (runtime/pathcheck.py says what is
+    refused and why).
+    """
+    from ..runtime.pathcheck import path_problem
+    found = []
+
+    def check(name, value):
+        problem = path_problem(value) if value not in (None, "") else None
+        if problem:
+            found.append((name, problem))
+
+    for option in CONFIG_OPTIONS + CONTROL_OPTIONS + COMMON_OPTIONS:
+        if option.type == "path":
+            check(option.name, params.get(option.name))
+    check("workdir", params.get("workdir"))
+    for index, mount in enumerate(params.get("mounts") or []):
+        for key in ("source", "destination"):
+            check("mounts[%d].%s" % (index, key), mount.get(key) if isinstance(mount, dict) else None)
+    hooks = params.get("hooks")
+    for phase in sorted(hooks) if isinstance(hooks, dict) else ():
+        for index, hook in enumerate(hooks[phase] if isinstance(hooks[phase], list) else ()):
+            check("hooks.%s[%d].path" % (phase, index), hook.get("path") if isinstance(hook, dict) else None)
+    for index, namespace in enumerate(params.get("namespaces") or []):
+        if isinstance(namespace, str):
+            namespace = {"path": namespace.partition(":")[2]}
+        check("namespaces[%d].path" % index, namespace.get("path") if isinstance(namespace, dict) else None)
+    return found
+
+
 def container_argument_spec(include_common=True):
     """The argument spec of one container (oci_container, or an oci_containers item)."""
     spec = dict((o.name, o.argument_spec()) for o in CONTROL_OPTIONS + CONFIG_OPTIONS)

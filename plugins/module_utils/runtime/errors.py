@@ -33,6 +33,21 @@ class ContainerNotFound(StateError):
     """No container with this id in the state root."""
 
 
+class CorruptStateError(StateError):
+    """A container's state.json exists but cannot be used (truncated, not JSON, wrong shape).
+
+    ``path`` is the file, ``detail`` what is wrong with it. The container's
+    processes may still run: list shows it as "unknown", delete --force
+    removes it (lifecycle/damaged.py).
+    """
+
+    def __init__(self, container_id, path, detail):
+        self.container_id = container_id
+        self.path = path
+        self.detail = detail
+        StateError.__init__(self, "state of container %s is unreadable: %s: %s" % (container_id, path, detail))
+
+
 class ContainerExists(StateError):
     """create was asked for an id that is already taken."""
 

@@ -20,8 +20,9 @@ import posix  # os without os.py: runtime/pathlite.py says why
 import _stat as stat  # the C module stat.py re-exports: one import less per command
 
 from . import pathlite
-from .errors import ContainerExists, ContainerNotFound, StateError
+from .errors import ContainerExists, ContainerNotFound, CorruptStateError, StateError
 from .ids import validate_id
+from .pathcheck import path_problem
 from .standalone import stateio
 from .standalone.stateio import DirLock, spec_state, timestamp
 
@@ -35,6 +36,9 @@ class StateRoot(object):
     """A state root directory holding one sub-directory per container."""
 
     def __init__(self, path=None):
+        problem = path_problem(path) if path else None
+        if problem:
+            raise StateError("state root: %s" % problem)
         self.path = pathlite.abspath(path or DEFAULT_STATE_ROOT)
 
     # -- the root itself ----------------------------------------------------
@@ -102,22 +106,54 @@ class StateRoot(object):
                 raise ContainerNotFound("container %s does not exist" % container_id)
             raise
 
+    def state_file(self, container_id):
+        return pathlite.join(self.container_dir(container_id), stateio.STATE_FILE)
+
     def load(self, container_id):
+        """The stored state; CorruptStateError names the file when it is not a usable state."""
         path = self.container_dir(container_id)
         try:
-            return stateio.read_json(path)
+            state = stateio.read_json(path)
         except (IOError, OSError) as e:
             if e.errno in (errno.ENOENT, errno.ENOTDIR):
                 raise ContainerNotFound("container %s does not exist" % container_id)
             raise StateError("cannot read state of %s: %s" % (container_id, e.strerror))
-        except ValueError as e:
-            raise StateError("state of %s is corrupt: %s" % (container_id, e))
+        except ValueError as e:  # not JSON (truncated, zeroed) or not UTF-8
+            raise CorruptStateError(container_id, self.state_file(container_id), e)
+        problem = _shape_problem(state, container_id)
+        if problem:
+            raise CorruptStateError(container_id, self.state_file(container_id), problem)
+        return state
 
     def save(self, state):
         stateio.write_json(self.container_dir(state["id"]), state)
 
     def remove(self, container_id):
         remove_tree(self.container_dir(container_id))
+
+
+# Fields every reader uses to decide about processes: a wrong type there would
+# make them fail deep inside (or signal the wrong pid), so it is corruption.
+_INT_FIELDS = ("pid", "pid_start_time", "monitor_pid", "monitor_start_time", "creator_pid",
+               "creator_start_time")
+
+
+def _shape_problem(state, container_id):
+    """What makes a parsed state.json unusable, or None."""
+    if not isinstance(state, dict):
+        return "not a JSON object"
+    if state.get("id") != container_id:
+        return "its id is %r, not %r" % (state.get("id"), container_id)
+    if not isinstance(state.get("status"), str):
+        return "status is %r, not a string" % (state.get("status"),)
+    for key in _INT_FIELDS:
+        value = state.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            return "%s is %r, not a process id or start time" % (key, value)
+    for key in ("cgroup", "config", "annotations", "network"):
+        if state.get(key) is not None and not isinstance(state[key], dict):
+            return "%s is not a JSON object" % key
+    return None
 
 
 def remove_tree(path):

@@ -10,6 +10,7 @@ whole `state` call should take.
 """
 
 from ..errors import RuntimeFailure
+from ..pathcheck import path_problem
 
 
 class UsageError(RuntimeFailure):
@@ -53,6 +54,10 @@ COMMAND_FLAGS = {
              "apparmor": (True, ()), "process-label": (True, ()), "ignore-paused": (False, ()),
              "cgroup": (True, ())},
 }
+
+# Flags that name files (on the host; --cwd in the container): checked before the
+# command runs (pathcheck.py). An empty value means "not given", as in runc.
+PATH_FLAGS = ("root", "log", "criu", "bundle", "pid-file", "console-socket", "process", "resources", "cwd")
 
 # Flags that may be given several times; their value is the list of values.
 REPEATABLE = ("env", "additional-gids", "cap", "cgroup")
@@ -123,6 +128,12 @@ def parse(argv):
         if command not in COMMAND_FLAGS:
             raise UsageError("unknown command %r" % command)
         flags, positionals = _parse_flags(rest[1:], COMMAND_FLAGS[command], command in ARGV_AFTER_ID, "option")
+        for given in (global_flags, flags):
+            for name in PATH_FLAGS:
+                value = given.get(name)
+                problem = path_problem(value) if isinstance(value, str) and value else None
+                if problem:
+                    raise UsageError("--%s: %s" % (name, problem))
         low, high, what = POSITIONALS[command]
         if len(positionals) < low:
             raise UsageError("%s: missing %s" % (command, what))

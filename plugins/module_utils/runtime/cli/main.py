@@ -146,6 +146,8 @@ def cmd_list(root, flags, positionals, log):
     elif fmt == "table":
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         for item in items:
+            if "reason" in item:  # status unknown: the table keeps runc's columns, the reason goes to stderr
+                log.warn(item["reason"])
             rows.append((item["id"], str(item.get("pid", 0) if item["status"] != "stopped" else 0),
                          item["status"], item.get("bundle", ""), item.get("created", ""),
                          item.get("owner", "")))

@@ -14,10 +14,12 @@ import os
 import time
 
 from .. import hooks
+from ..cgroups.oom import oom_record
 from ..version import OCI_VERSION
 from ..errors import HookError, RuntimeFailure
 from ..ids import validate_id
 from ..network.wiring import Wiring, release as release_network
+from ..pathcheck import path_problem
 from ..process import spawn as spawner
 from ..process import sync
 from ..process.terminal import check_console
@@ -46,6 +48,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     the container again in its existing, locked state directory.
     """
     validate_id(container_id)
+    _check_paths(bundle=bundle_path, pid_file=pid_file, log_path=log_path, console_socket=console_socket)
     bundle = bundle_path if hasattr(bundle_path, "rootfs") else load_bundle(bundle_path)
     config = bundle.config
     check_supported(config)
@@ -81,7 +84,10 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
                              replacing.carry if replacing is not None else None)
         job.run()
         if pid_file:
-            write_pid_file(pid_file, job.state["pid"])
+            try:
+                write_pid_file(pid_file, job.state["pid"])
+            except OSError as e:
+                raise RuntimeFailure("--pid-file: cannot write %s: %s" % (pid_file, e.strerror or e))
         return job.state
     except BaseException as e:
         job.abort(warn, run_poststop=isinstance(e, HookError))
@@ -145,6 +151,7 @@ class _Creation(object):
         self.save()
         self.cgroup.require_empty()
         self.cgroup.apply(linux.get("resources"))
+        self.state["oom_events"] = oom_record(self.cgroup)  # the monitor's oom_killed compares with it
         init_config = config
         if self.network is not None:
             # Before the fork: the init consumes the mounts (resolv.conf, hosts) while it builds the rootfs.
@@ -240,6 +247,27 @@ def _wait_gone(pid, start_time, timeout):
     deadline = time.monotonic() + timeout
     while process_alive(pid, start_time) and time.monotonic() < deadline:
         time.sleep(0.005)
+
+
+def _check_paths(**paths):
+    """Refuse a path that cannot name a file, and a pid file that cannot be written, before anything exists.
+
+    The names are create's arguments, which are also the modules' option
+    names (bundle, log_path) and the command line's flags (--pid-file).
+    """
+    for name, value in sorted(paths.items()):
+        if isinstance(value, str) and value:
+            problem = path_problem(value)
+            if problem:
+                raise RuntimeFailure("%s: %s" % (name if name in ("bundle", "log_path") else
+                                                 "--" + name.replace("_", "-"), problem))
+    pid_file = paths.get("pid_file")
+    if pid_file:
+        path = os.path.abspath(pid_file)
+        if not os.path.isdir(os.path.dirname(path)):
+            raise RuntimeFailure("--pid-file: directory %s does not exist" % os.path.dirname(path))
+        if os.path.isdir(path):
+            raise RuntimeFailure("--pid-file: %s is a directory" % path)
 
 
 def write_pid_file(path, pid):

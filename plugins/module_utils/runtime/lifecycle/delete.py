@@ -14,13 +14,17 @@ neither signalled nor removed.
 
 The container lock is not held while waiting: the monitor needs it to record
 the exit.
+
+A container whose state.json is unreadable cannot be deleted without
+--force (its processes may run); forced, lifecycle/damaged.py finds and
+removes what it can without the state.
 """
 
 import posix  # os without os.py: runtime/pathlite.py says why
 import time
 
 from .. import hooks
-from ..errors import RuntimeFailure
+from ..errors import CorruptStateError, RuntimeFailure, StatusError
 from ..signals import SIGKILL
 from ..standalone.stateio import process_alive
 from ..state import StateRoot, spec_state
@@ -34,7 +38,15 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     root = StateRoot(state_root)
     lock = root.lock(container_id)
     try:
-        state = root.load(container_id)
+        try:
+            state = root.load(container_id)
+        except CorruptStateError as e:
+            if not force:
+                raise StatusError("cannot delete container %s: %s; its processes may still run: "
+                                  "delete --force kills them and removes it" % (container_id, e))
+            lock.release()  # the monitor takes the lock when the init exits
+            from .damaged import delete_damaged
+            return delete_damaged(root, container_id, e, warn, timeout)
         if state.get("service_record") or state.get("runtime_copy"):  # a restart policy or a health check
             from .intent import request_stop
             state = request_stop(root, container_id, lock=lock)  # no restart undoes a delete

@@ -10,14 +10,20 @@ owner) that tools written for runc read.
 A container whose process has just exited reads as stopped only together
 with its exit: load_settled() waits for the monitor's record, as podman
 reports an exited container with its exit code, never without it.
+
+A container whose state.json is unreadable (truncated, not JSON) is listed
+with status "unknown" and the reason, not left out: its processes may still
+run, and `delete --force` removes it (lifecycle/damaged.py). `state` of it
+fails with the error naming the file.
 """
 
-from ..errors import ContainerNotFound, StateError
+from ..errors import ContainerNotFound, CorruptStateError, StateError
 from ..ids import validate_id
 from ..state import StateRoot, spec_state
 from ..status import exit_pending, live_status
 
 RUNC_EXTRA_FIELDS = ("rootfs", "created", "owner")
+UNKNOWN = "unknown"
 
 # The monitor polls a pidfd of the init, so its record follows the exit by
 # milliseconds; the bound only matters for a monitor that is stopped (SIGSTOP)
@@ -47,7 +53,7 @@ def describe(stored):
     for key in RUNC_EXTRA_FIELDS:
         if key in stored:
             out[key] = stored[key]
-    for key in ("exit_code", "exit_signal", "started", "finished", "log_path"):
+    for key in ("exit_code", "exit_signal", "oom_killed", "started", "finished", "log_path"):
         if stored.get(key) is not None:
             out[key] = stored[key]
     policy = (stored.get("annotations") or {}).get("org.opencontainer.runtime.restart")
@@ -69,13 +75,26 @@ def _describe_service(stored, policy, out):
             out[key] = stored[key]
 
 
+def unknown(error):
+    """The entry of a container whose state is unreadable: status "unknown" and why."""
+    return {"id": error.container_id, "status": UNKNOWN, "reason": str(error), "annotations": {}}
+
+
+def describe_or_unknown(root, container_id):
+    """describe() of the settled state, or unknown() when state.json is corrupt."""
+    try:
+        return describe(load_settled(root, container_id))
+    except CorruptStateError as e:
+        return unknown(e)
+
+
 def list_containers(state_root):
-    """describe() of every container in the root; vanished or broken entries are skipped."""
+    """describe() of every container in the root, unknown() for a damaged one; vanished ones are skipped."""
     root = StateRoot(state_root)
     out = []
     for cid in root.ids():
         try:
-            out.append(describe(load_settled(root, cid)))
+            out.append(describe_or_unknown(root, cid))
         except (ContainerNotFound, StateError):
-            continue
+            continue  # deleted meanwhile, or unreadable for a reason that is not the file's (EACCES)
     return out

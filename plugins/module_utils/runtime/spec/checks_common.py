@@ -19,6 +19,7 @@ so later code can rely on ``config.get(key)`` returning a checked value.
 
 
 from ..errors import SpecError
+from ..pathcheck import path_problem
 from ..standalone.jsonlite import dumps
 
 UINT16_MAX = 2 ** 16 - 1
@@ -98,8 +99,22 @@ def nonempty_string(value, path):
         fail(path, "must be a non-empty string")
 
 
-def absolute_path(value, path):
+def path_string(value, path):
+    """A string that names a file: a kernel string within NAME_MAX and PATH_MAX (runtime/pathcheck.py)."""
     kernel_string(value, path)
+    problem = path_problem(value)
+    if problem:
+        fail(path, problem)
+
+
+def nonempty_path(value, path):
+    path_string(value, path)
+    if value == "":
+        fail(path, "must be a non-empty string")
+
+
+def absolute_path(value, path):
+    path_string(value, path)
     if not value.startswith("/"):
         fail(path, "must be an absolute path, got %r" % (value,))
 

@@ -11,8 +11,8 @@ string metadata that the runtime only stores and reports.
 
 from .checks_common import (
     absolute_path, child, env_list, fail, id_mapping_list, int_range, INT64_MAX,
-    item, kernel_string, list_of, map_of, nonempty_key, nonempty_string,
-    object_of, check_object, string,
+    item, kernel_string, list_of, map_of, nonempty_key, nonempty_path,
+    object_of, check_object, path_string, string,
 )
 from ..standalone.jsonlite import dumps
 from .names import HOOK_PHASES
@@ -20,9 +20,9 @@ from .names import HOOK_PHASES
 _MOUNT = object_of({
     # config.md: destination SHOULD be absolute; a relative one is deprecated
     # but MUST be taken relative to "/", so only emptiness is an error here.
-    "destination": nonempty_string,
+    "destination": nonempty_path,
     "type": kernel_string,
-    "source": kernel_string,
+    "source": path_string,
     "options": list_of(kernel_string, description="a list of strings"),
     # Idmapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP): same shape as
     # linux.uidMappings.

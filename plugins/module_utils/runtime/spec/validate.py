@@ -15,7 +15,7 @@ rules that depend on them (hostname, sysctl, id mappings, time offsets).
 """
 
 
-from .checks_common import boolean, check_object, fail, json_type, nonempty_string, string
+from .checks_common import boolean, check_object, fail, json_type, nonempty_path, string
 from .checks_linux import (
     check_cgroups_path, check_devices, check_hostname, check_id_mappings,
     check_linux_misc, check_linux_object, check_masked_and_readonly_paths,
@@ -68,7 +68,7 @@ def check_root(config, for_create):
         if for_create:
             fail("root", "is required")
         return
-    check_object(config["root"], "root", {"path": nonempty_string, "readonly": boolean},
+    check_object(config["root"], "root", {"path": nonempty_path, "readonly": boolean},
                  required=("path",))
 
 

@@ -8,7 +8,7 @@ has stopped and its on-stop handlers have run. It is the parent of the
 container's init (process/spawn.py forks the monitor, the monitor forks the
 init and only then execs this file), so it alone can wait(2) for the exit
 status, which it writes to state.json: status "stopped", exit_code,
-exit_signal, finished. Then it runs the on-stop handlers: the seed's "Stop
+exit_signal, finished, oom_killed. Then it runs the on-stop handlers: the seed's "Stop
 (process) ... This event needs to be captured by runc to run onstop event
 handlers". They are hooks (path, args, env, timeout) listed as JSON in the
 annotation ``org.opencontainer.runtime.on-stop``, fed the state JSON.
@@ -66,12 +66,13 @@ def record_exit(container_dir, dir_fd, init_pid, code, sig):
             state = stateio.read_json(dir_fd)
         except (IOError, OSError, ValueError):
             return None  # deleted meanwhile (e.g. create failed and cleaned up)
-        if state.get("monitor_pid") != os.getpid() or state.get("pid") not in (None, init_pid):
+        if not isinstance(state, dict) or state.get("monitor_pid") != os.getpid() or state.get("pid") not in (None, init_pid):
             return None  # the id was deleted and reused by another container
         state["status"] = "stopped"
         state["exit_code"] = code
         state["exit_signal"] = _signal_name(sig) if sig else None
         state["finished"] = stateio.timestamp()
+        state["oom_killed"] = stateio.oom_killed(state)  # standalone/stateio.py
         stateio.write_json(container_dir, state)
         return state
     finally:

@@ -167,3 +167,38 @@ def child_exited(pid):
         return posix.waitid(posix.P_PID, pid, posix.WEXITED | posix.WNOHANG | posix.WNOWAIT) is not None
     except ChildProcessError:
         return True
+
+
+def oom_kill_count(path):
+    """The ``oom_kill`` counter in a cgroup's memory.events (v2) or memory.oom_control (v1); None if unreadable.
+
+    cgroup-v2.rst, memory.events: "oom_kill: The number of processes belonging
+    to this cgroup killed by any kind of OOM killer" (the cgroup's own limit
+    or the whole system's). cgroup-v1 memory.rst: memory.oom_control has had
+    the same ``oom_kill`` line since Linux 4.13. Both are "key value" lines.
+    """
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().split(b"\n")
+    except (IOError, OSError):
+        return None
+    for line in lines:
+        key, _sep, value = line.partition(b" ")
+        if key == b"oom_kill" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def oom_killed(state):
+    """True if the OOM killer killed a process of the container since create; None if the host cannot tell.
+
+    The monitor calls it when the init has exited (monitor.py, record_exit).
+    create recorded the cgroup's counter file and its value then
+    (cgroups/oom.py); a kill is counted before the process dies, so it is
+    there by the time wait(2) returned.
+    """
+    record = state.get("oom_events")
+    if not isinstance(record, dict) or not isinstance(record.get("at_create"), int):
+        return None
+    count = oom_kill_count(record.get("file") or "")
+    return None if count is None else count > record["at_create"]
