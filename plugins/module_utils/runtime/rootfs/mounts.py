@@ -30,7 +30,7 @@ from .mountcalls import (
     Target, apply_propagation, bind_mount, call_mount, host_source, normalize_destination,
     where_of,
 )
-from .options import MountOptions, format_mount_label, parse_mount_options
+from .options import MountOptions, format_mount_label, parse_mount_options, readonly_deferred
 
 # When the kernel refuses a fresh instance of these file systems with EPERM
 # (sysfs outside a network namespace owned by our user namespace, mqueue
@@ -54,8 +54,8 @@ def labelled_data(fstype, options, label):
     return format_mount_label(options.data, label)
 
 
-def mount_entry(index, entry, ctx):
-    """Perform config["mounts"][index]; raise RootfsError naming it."""
+def mount_entry(index, entry, ctx, mounts=None):
+    """Perform config["mounts"][index] (``mounts`` is config["mounts"]); raise RootfsError naming it."""
     destination = normalize_destination(entry["destination"])
     where = where_of(index, entry["destination"])
     if destination == "/":
@@ -73,6 +73,8 @@ def mount_entry(index, entry, ctx):
     if fstype in ("cgroup", "cgroup2"):
         cgroupfs.mount_cgroup(where, fstype, destination, options, ctx)
     else:
+        if mounts is not None and readonly_deferred(mounts, index):
+            options.flags &= ~C.MS_RDONLY  # read-only last: paths.remount_deferred_readonly
         _mount_filesystem(where, entry.get("source"), fstype, destination, options, ctx)
     ctx.mounted[destination] = fstype
     apply_propagation(where, ctx, destination, options.propagation)

@@ -25,6 +25,7 @@ with EPERM; so a remount restates them.
 """
 
 import os
+import posixpath
 
 from ..errors import UnsupportedError
 from ..syscalls import consts as C
@@ -215,3 +216,33 @@ def remount_flags(options, locked):
     if (options.flags | options.cleared) & C.MS_NODIRATIME:
         keep &= ~C.MS_NODIRATIME
     return C.MS_BIND | C.MS_REMOUNT | requested | keep
+
+
+def readonly_deferred(mounts, index):
+    """True when config mounts[index] is mounted read-write now and made
+    read-only only at the end (paths.remount_deferred_readonly).
+
+    A fresh read-only file system at /dev, or one with later mounts beneath
+    it (a "ro" /dev tmpfs with /dev/pts and /dev/shm), would refuse the
+    mount points, device nodes and /dev/console made in it afterwards. As in
+    runc (mountPropagate, finalizeRootfs), read-only is applied last.
+    """
+    entry = mounts[index]
+    if entry.get("type") in ("bind", "cgroup", "cgroup2"):
+        return False
+    try:
+        options = parse_mount_options(entry.get("options"))
+    except UnsupportedError:
+        return False
+    if options.is_bind or options.flags & C.MS_REMOUNT or not options.flags & C.MS_RDONLY:
+        return False
+    destination = _absolute(entry.get("destination"))
+    if destination == "/dev":
+        return True
+    prefix = destination.rstrip("/") + "/"
+    return any(_absolute(later.get("destination")).startswith(prefix) for later in mounts[index + 1:])
+
+
+def _absolute(destination):
+    # posixpath.normpath keeps a leading "//" (POSIX leaves its meaning open).
+    return posixpath.normpath("/" + (destination or "").lstrip("/"))

@@ -122,8 +122,9 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
                        mount_label=(config.get("linux") or {}).get("mountLabel"))
-    for index, entry in enumerate(config.get("mounts") or ()):
-        mount_entry(index, entry, ctx)
+    mounts = config.get("mounts") or []
+    for index, entry in enumerate(mounts):
+        mount_entry(index, entry, ctx, mounts)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
     devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc)
     return ctx
@@ -138,6 +139,8 @@ def finalize_in(config, root, syscalls=None):
     """finalize_rootfs working in ``root`` (tests use a temporary tree)."""
     sc = _sc(syscalls)
     linux = config.get("linux") or {}
+    # After the /dev nodes and /dev/console, before the paths bound in it.
+    paths.remount_deferred_readonly(config.get("mounts"), root, sc, linux.get("mountLabel"))
     # runc's order: read-only binds first, then masks on top of them.
     paths.readonly_paths(linux.get("readonlyPaths"), root, sc)
     paths.mask_paths(linux.get("maskedPaths"), root, sc, mount_label=linux.get("mountLabel"))

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: opencontainer.runtime contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Corners where runc-based tooling relies on runc's behaviour (issue 21):
+a read-only /dev with nested mounts, createContainer hooks in the
+container's mount namespace, recursive mount attributes, cgroup v1 update
+ordering, bind sources the user namespace cannot reach, --no-pivot.
+
+Runnable against runc: OCI_RUNTIME_BIN=/usr/sbin/runc."""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+import pytest
+
+import itest_helpers as H
+
+
+def _mount_entry(config, destination):
+    for entry in config["mounts"]:
+        if entry["destination"] == destination:
+            return entry
+    raise AssertionError("no mount at %s" % destination)
+
+
+def test_read_only_dev_with_nested_mounts(oci):
+    """A /dev tmpfs with "ro" and /dev/pts, /dev/shm below it: the mount
+    points and device nodes are made first, read-only is applied last."""
+    config = oci.config(["sh", "-c",
+                         "grep -E ' /dev(/pts|/shm)? ' /proc/self/mountinfo > /out/mounts; "
+                         "echo x > /dev/null && echo null-ok >> /out/result; "
+                         "touch /dev/new 2>/dev/null || echo dev-ro >> /out/result; "
+                         "touch /dev/shm/new && echo shm-rw >> /out/result"])
+    dev = _mount_entry(config, "/dev")
+    dev["options"] = dev["options"] + ["ro"]
+    result = oci.rt.run(oci.new_id(), oci.bundle(config))
+    assert result.returncode == 0, result
+    with open(oci.out_file("result")) as handle:
+        assert handle.read().split() == ["null-ok", "dev-ro", "shm-rw"]
+    with open(oci.out_file("mounts")) as handle:
+        mounts = {line.split()[4]: line.split()[5] for line in handle}
+    assert mounts["/dev"].split(",")[0] == "ro", mounts
+    assert set(mounts) == {"/dev", "/dev/pts", "/dev/shm"}

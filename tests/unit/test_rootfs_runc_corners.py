@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Mount logic that follows runc's order (issue 21), on recorded syscalls."""
+import os
+
+from runtime.rootfs import paths
+from runtime.rootfs.options import readonly_deferred
+from runtime.syscalls import consts as C
+from runtime.syscalls.fake import FakeSyscalls
+
+DEV = {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "ro", "mode=755"]}
+PTS = {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["newinstance"]}
+
+
+def test_read_only_dev_is_deferred_even_alone():
+    assert readonly_deferred([DEV], 0)
+    assert readonly_deferred([DEV, PTS], 0)
+
+
+def test_read_only_tmpfs_deferred_only_with_mounts_beneath():
+    data = {"destination": "/data", "type": "tmpfs", "options": ["ro"]}
+    below = {"destination": "/data/sub/x", "type": "tmpfs"}
+    beside = {"destination": "/database", "type": "tmpfs"}
+    assert not readonly_deferred([data, beside], 0)
+    assert readonly_deferred([data, beside, below], 0)
+    assert not readonly_deferred([below, data], 1)  # only later mounts count
+
+
+def test_read_write_binds_and_remounts_are_not_deferred():
+    assert not readonly_deferred([dict(DEV, options=["rw"])], 0)
+    assert not readonly_deferred([dict(DEV, type="bind", options=["rbind", "ro"])], 0)
+    assert not readonly_deferred([dict(DEV, type="", options=["bind", "ro"])], 0)
+    assert not readonly_deferred([dict(DEV, options=["remount", "ro"])], 0)
+
+
+def test_deferred_remount_restates_flags_and_data(tmp_path, monkeypatch):
+    (tmp_path / "dev" / "pts").mkdir(parents=True)
+    monkeypatch.setattr(paths, "procfd_available", lambda: False)
+    sc = FakeSyscalls()
+    paths.remount_deferred_readonly([DEV, PTS], str(tmp_path), sc, "")
+    mounts = [c for c in sc.calls if c[0] == "mount"]
+    assert mounts == [("mount", "", os.path.join(str(tmp_path), "dev"), "tmpfs",
+                       C.MS_REMOUNT | C.MS_RDONLY | C.MS_NOSUID, "mode=755")]
