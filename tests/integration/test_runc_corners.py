@@ -41,3 +41,28 @@ def test_read_only_dev_with_nested_mounts(oci):
         mounts = {line.split()[4]: line.split()[5] for line in handle}
     assert mounts["/dev"].split(",")[0] == "ro", mounts
     assert set(mounts) == {"/dev", "/dev/pts", "/dev/shm"}
+
+
+def test_no_pivot_runs_the_container_in_its_rootfs(oci):
+    """run --no-pivot: the rootfs is moved onto "/" and chrooted into
+    (runc's msMoveRoot) instead of pivot_root(2)."""
+    config = oci.config(["sh", "-c", "ls /bin/busybox && echo hello > /out/result"])
+    container_id = oci.new_id()
+    oci.rt._remember(container_id)  # pylint: disable=protected-access
+    result = oci.rt.cmd("run", "--no-pivot", "--bundle", oci.bundle(config), container_id)
+    assert result.returncode == 0, result
+    with open(oci.out_file("result")) as handle:
+        assert handle.read() == "hello\n"
+
+
+def test_exec_into_a_no_pivot_container(oci):
+    """setns(2) into the mount namespace lands on the moved rootfs, as after pivot_root."""
+    config = oci.config(["sleep", "30"])
+    container_id = oci.new_id()
+    oci.rt._remember(container_id)  # pylint: disable=protected-access
+    result = oci.rt._with_files(  # pylint: disable=protected-access
+        container_id, ["create", "--no-pivot", "--bundle", oci.bundle(config), container_id], {})
+    assert result.returncode == 0, result
+    oci.rt.start(container_id).check()
+    result = oci.rt.cmd("exec", container_id, "sh", "-c", "test -x /bin/busybox && echo inside")
+    assert result.returncode == 0 and result.stdout == "inside\n", result

@@ -41,3 +41,27 @@ def test_deferred_remount_restates_flags_and_data(tmp_path, monkeypatch):
     mounts = [c for c in sc.calls if c[0] == "mount"]
     assert mounts == [("mount", "", os.path.join(str(tmp_path), "dev"), "tmpfs",
                        C.MS_REMOUNT | C.MS_RDONLY | C.MS_NOSUID, "mode=755")]
+
+
+def test_no_pivot_hides_host_proc_and_sys_then_moves_and_chroots(tmp_path, monkeypatch):
+    from runtime.rootfs import mountinfo, pivot
+    info = tmp_path / "mountinfo"
+    info.write_text(
+        "27 1 254:0 / / rw - ext4 /dev/vda rw\n"
+        "28 27 0:5 / /proc rw - proc proc rw\n"
+        "29 27 0:6 / /sys rw - sysfs sysfs rw\n"
+        "30 27 0:5 /sys /proc/sys ro - proc proc rw\n"  # not a full proc: kept
+        "31 27 0:7 / /rootfs/proc rw - proc proc rw\n")  # the container's own
+    monkeypatch.setattr(mountinfo, "MOUNTINFO_PATH", str(info))
+    steps = []
+    monkeypatch.setattr(pivot.os, "chdir", lambda path: steps.append(("chdir", path)))
+    monkeypatch.setattr(pivot.os, "chroot", lambda path: steps.append(("chroot", path)))
+    sc = FakeSyscalls(fail={"umount2": 1})  # EPERM: covered by a tmpfs instead
+    pivot.move_root_into("/rootfs", sc)
+    assert sc.calls == [
+        ("mount", "", "/proc", "", C.MS_SLAVE | C.MS_REC, None), ("umount2", "/proc", C.MNT_DETACH),
+        ("mount", "tmpfs", "/proc", "tmpfs", 0, None),
+        ("mount", "", "/sys", "", C.MS_SLAVE | C.MS_REC, None), ("umount2", "/sys", C.MNT_DETACH),
+        ("mount", "tmpfs", "/sys", "tmpfs", 0, None),
+        ("mount", "/rootfs", "/", "", C.MS_MOVE, None)]
+    assert steps == [("chdir", "/rootfs"), ("chroot", "."), ("chdir", "/")]

@@ -33,13 +33,14 @@ LOG_FILE = "container.log"
 
 
 def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None,
-           log_path=None, log_max_size=1024 * 1024, console_socket=None):
+           log_path=None, log_max_size=1024 * 1024, console_socket=None, no_pivot=False):
     """Create container ``container_id`` from the bundle; return its stored state.
 
     With ``log_path`` the container's stdout and stderr go to that file
     (``True``: ``container.log`` in the container's state directory), capped
     at ``log_max_size`` bytes plus one rotated file; otherwise the container
     inherits the caller's stdin/stdout/stderr (runc's terminal: false).
+    ``no_pivot``: runc's --no-pivot (rootfs/pivot.py move_root_into).
     """
     validate_id(container_id)
     bundle = load_bundle(bundle_path)
@@ -58,6 +59,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     job = _Creation(root, container_id, container_dir, bundle, lock.fd, preserve_fds)
     job.network = network
     job.console_socket = console_socket
+    job.no_pivot = no_pivot
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
         job.log = spawner.OutputLog(path, log_max_size)
@@ -86,6 +88,7 @@ class _Creation(object):
         self.cgroup = None
         self.log = None
         self.console_socket = None
+        self.no_pivot = False
         self.sock = None
         self.network = None
         self.failed = False
@@ -133,7 +136,7 @@ class _Creation(object):
             self.save()
         ctx = spawner.InitContext(init_config, self.bundle.rootfs, self.root.path, self.dir,
                                   cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log,
-                                  console=self.console_socket)
+                                  console=self.console_socket, no_pivot=self.no_pivot)
         self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
         self.state.update({
             "pid": init_pid,

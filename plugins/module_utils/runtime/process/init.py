@@ -115,7 +115,7 @@ def _create_phase(ctx, sock):
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
-    rootfs.pivot_root(ctx.rootfs)
+    rootfs.pivot_root(ctx.rootfs, no_pivot=ctx.no_pivot)
     if config["process"].get("terminal"):
         terminal.attach_terminal(config["process"], ctx.console, mount_console=_mount_console)
         ctx.console = None

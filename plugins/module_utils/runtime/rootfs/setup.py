@@ -130,9 +130,16 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
     return ctx
 
 
-def pivot_root(rootfs, syscalls=None):
-    """Make ``rootfs`` the root; the working directory ends at "/"."""
-    pivot.pivot_into(os.path.realpath(rootfs), _sc(syscalls))
+def pivot_root(rootfs, syscalls=None, no_pivot=False):
+    """Make ``rootfs`` the root; the working directory ends at "/".
+
+    ``no_pivot`` (runc's --no-pivot): move it onto "/" and chroot instead,
+    for hosts where pivot_root(2) cannot work (a ramdisk root).
+    """
+    if no_pivot:
+        pivot.move_root_into(os.path.realpath(rootfs), _sc(syscalls))
+    else:
+        pivot.pivot_into(os.path.realpath(rootfs), _sc(syscalls))
 
 
 def finalize_in(config, root, syscalls=None):
