@@ -66,3 +66,24 @@ def test_exec_into_a_no_pivot_container(oci):
     oci.rt.start(container_id).check()
     result = oci.rt.cmd("exec", container_id, "sh", "-c", "test -x /bin/busybox && echo inside")
     assert result.returncode == 0 and result.stdout == "inside\n", result
+
+
+def test_create_container_hook_runs_at_the_rootfs_in_the_container_mount_namespace(oci):
+    """config.md createContainer: in the container's mount namespace, before
+    pivot_root; runc sets the hook's working directory to the rootfs, so a
+    relative bind mount made by the hook lands in the container."""
+    src = os.path.join(oci.tmp, "hook-src")
+    os.makedirs(src)
+    with open(os.path.join(src, "data"), "w") as handle:
+        handle.write("from the hook\n")
+    config = oci.config(["sh", "-c", "cat /out/hooked/data; cat /out/cwd"])
+    # Relative to "/" instead, this would fail (the host has no /out), not touch the host.
+    script = "mkdir out/hooked && mount --bind %s out/hooked && pwd > out/cwd" % src
+    H.add_hook(config, "createContainer", "/bin/busybox", ["sh", "-c", script])
+    result = oci.rt.run(oci.new_id(), oci.bundle(config))
+    assert result.returncode == 0, result
+    data, cwd = result.stdout.splitlines()
+    assert data == "from the hook"
+    assert os.path.realpath(cwd) == os.path.realpath(oci.rootfs)
+    # The bind was made in the container's mount namespace, not the host's.
+    assert not H.host_mounts_under([oci.rootfs])

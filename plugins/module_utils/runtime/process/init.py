@@ -112,7 +112,10 @@ def _create_phase(ctx, sock):
         ctx.pid_sent_fd = None
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
-    hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
+    # runc runs them with the rootfs as working directory (the spec leaves
+    # it open): a hook's relative paths, e.g. of a bind mount, then land in
+    # the container.
+    hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"), cwd=ctx.rootfs)
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
     rootfs.pivot_root(ctx.rootfs, no_pivot=ctx.no_pivot)
