@@ -10,6 +10,7 @@ Runnable against runc: OCI_RUNTIME_BIN=/usr/sbin/runc."""
 from __future__ import absolute_import, division, print_function
 
 import os
+import subprocess
 
 import pytest
 
@@ -87,3 +88,43 @@ def test_create_container_hook_runs_at_the_rootfs_in_the_container_mount_namespa
     assert os.path.realpath(cwd) == os.path.realpath(oci.rootfs)
     # The bind was made in the container's mount namespace, not the host's.
     assert not H.host_mounts_under([oci.rootfs])
+
+
+def _bind_with_sub_mount(oci):
+    """A host dir with a tmpfs mounted at sub/ (the caller unmounts it)."""
+    src = os.path.join(oci.tmp, "rec-src")
+    os.makedirs(os.path.join(src, "sub"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "rc-test", os.path.join(src, "sub")],
+                   check=True, timeout=10)
+    return src
+
+
+@pytest.mark.parametrize("option, writable", [("rro", False), ("ro", True)])
+def test_recursive_read_only_reaches_sub_mounts(oci, option, writable):
+    """rro: mount_setattr(2) MOUNT_ATTR_RDONLY with AT_RECURSIVE makes the
+    sub-mounts of a recursive bind read-only too; plain ro only the top."""
+    src = _bind_with_sub_mount(oci)
+    try:
+        config = oci.config(["sh", "-c", "touch /mnt/r/top 2>/dev/null || echo top-ro; "
+                                         "touch /mnt/r/sub/x 2>/dev/null && echo sub-rw || echo sub-ro"])
+        H.add_bind(config, src, "/mnt/r", ["rbind", option])
+        result = oci.rt.run(oci.new_id(), oci.bundle(config))
+        assert result.returncode == 0, result
+        assert result.stdout.split() == ["top-ro", "sub-rw" if writable else "sub-ro"]
+        assert os.path.exists(os.path.join(src, "sub", "x")) == writable
+    finally:
+        subprocess.run(["umount", "-l", os.path.join(src, "sub")], check=False, timeout=10)
+
+
+@pytest.mark.ours
+def test_recursive_nosuid_noexec_on_a_tmpfs(oci):
+    """Recursive attributes apply to any mount type: a tmpfs with rnoexec,
+    rnosuid. (runc 1.1 applies them to bind mounts only and silently ignores
+    them elsewhere; runc 1.2 applies them to every mount.)"""
+    config = oci.config(["sh", "-c", "grep ' /mnt/t ' /proc/self/mountinfo"])
+    config["mounts"].append({"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs",
+                             "options": ["size=1m", "rnoexec", "rnosuid", "rnodev"]})
+    result = oci.rt.run(oci.new_id(), oci.bundle(config))
+    assert result.returncode == 0, result
+    flags = result.stdout.split()[5].split(",")
+    assert {"nosuid", "noexec", "nodev"} <= set(flags), result.stdout

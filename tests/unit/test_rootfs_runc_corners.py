@@ -65,3 +65,56 @@ def test_no_pivot_hides_host_proc_and_sys_then_moves_and_chroots(tmp_path, monke
         ("mount", "tmpfs", "/sys", "tmpfs", 0, None),
         ("mount", "/rootfs", "/", "", C.MS_MOVE, None)]
     assert steps == [("chdir", "/rootfs"), ("chroot", "."), ("chdir", "/")]
+
+
+def test_recursive_options_become_mount_setattr_attributes():
+    from runtime.rootfs.options import parse_mount_options
+    opts = parse_mount_options(["rbind", "rro", "rnosuid", "rnoexec", "rnoatime", "ro"])
+    assert opts.flags == C.MS_BIND | C.MS_REC | C.MS_RDONLY
+    assert opts.recursive_set == (C.MOUNT_ATTR_RDONLY | C.MOUNT_ATTR_NOSUID | C.MOUNT_ATTR_NOEXEC
+                                  | C.MOUNT_ATTR_NOATIME)
+    assert opts.recursive_clear == C.MOUNT_ATTR__ATIME
+    assert opts.recursive_names == ["rro", "rnosuid", "rnoexec", "rnoatime"]
+    assert opts.data == ""
+
+
+def test_later_recursive_options_win():
+    from runtime.rootfs.options import parse_mount_options
+    opts = parse_mount_options(["rro", "rrw", "rdev", "rnodev", "rnoatime", "rstrictatime"])
+    assert opts.recursive_set == C.MOUNT_ATTR_NODEV | C.MOUNT_ATTR_STRICTATIME
+    assert opts.recursive_clear == C.MOUNT_ATTR_RDONLY | C.MOUNT_ATTR__ATIME
+    # A negative atime option picks a whole mode: clearing part of
+    # MOUNT_ATTR__ATIME would be EINVAL (mount_setattr(2)).
+    opts = parse_mount_options(["ratime"])
+    assert (opts.recursive_set, opts.recursive_clear) == (C.MOUNT_ATTR_RELATIME, C.MOUNT_ATTR__ATIME)
+
+
+def _mount_ctx(tmp_path, sc):
+    from runtime.rootfs.mountcalls import MountContext
+    (tmp_path / "mnt").mkdir()
+    return MountContext(str(tmp_path), sc)
+
+
+def test_recursive_attributes_are_one_mount_setattr_after_the_mount(tmp_path):
+    from runtime.rootfs.mounts import mount_entry
+    sc = FakeSyscalls()
+    entry = {"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["rnodev", "rro"]}
+    mount_entry(0, entry, _mount_ctx(tmp_path, sc), [entry])
+    names = [c[0] for c in sc.calls if c[0] != "openat2"]
+    assert names == ["mount", "mount_setattr"]
+    call = [c for c in sc.calls if c[0] == "mount_setattr"][0]
+    assert call[1] == C.AT_FDCWD and call[2].startswith("/proc/self/fd/")
+    assert call[3:6] == (C.AT_RECURSIVE, C.MOUNT_ATTR_NODEV | C.MOUNT_ATTR_RDONLY, 0)
+
+
+def test_kernel_without_mount_setattr_names_the_options(tmp_path):
+    import errno
+    import pytest
+    from runtime.errors import UnsupportedError
+    from runtime.rootfs.mounts import mount_entry
+    sc = FakeSyscalls(fail={"mount_setattr": errno.ENOSYS})
+    entry = {"destination": "/mnt", "type": "bind", "source": str(tmp_path), "options": ["rbind", "rro"]}
+    with pytest.raises(UnsupportedError) as info:
+        mount_entry(3, entry, _mount_ctx(tmp_path, sc), [entry])
+    assert "mounts[3] /mnt" in str(info.value) and "rro" in str(info.value)
+    assert "mount_setattr(2)" in str(info.value)

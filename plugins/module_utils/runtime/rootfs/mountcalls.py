@@ -19,7 +19,7 @@ import os
 import posixpath
 import stat
 
-from ..errors import RootfsError, SyscallError
+from ..errors import RootfsError, SyscallError, UnsupportedError
 from ..syscalls import consts as C
 from .options import locked_flags, remount_flags
 from .securejoin import mount_target
@@ -69,6 +69,25 @@ def call_mount(where, sc, source, target, fstype, flags, data, action="mount(2)"
                                flags, data or ""))
         error.errno = exc.errno  # callers fall back on some errnos
         raise error
+
+
+def apply_recursive_attributes(where, ctx, destination, options):
+    """The "rro", "rnosuid"... options: one mount_setattr(2) call with
+    AT_RECURSIVE on the mount just made, which changes it and every mount
+    beneath it (a recursive bind brings the source's sub-mounts along)."""
+    if not options.recursive_names:
+        return
+    with Target(where, ctx, destination) as target:
+        try:
+            ctx.syscalls.mount_setattr(C.AT_FDCWD, target, C.AT_RECURSIVE,
+                                       options.recursive_set, options.recursive_clear)
+        except SyscallError as exc:
+            names = ", ".join(options.recursive_names)
+            if exc.errno == errno.ENOSYS:
+                raise UnsupportedError("%s: option(s) %s need mount_setattr(2) (Linux 5.12), "
+                                       "which this kernel lacks" % (where, names))
+            raise RootfsError("%s: mount_setattr(2) with AT_RECURSIVE for option(s) %s failed: %s"
+                              % (where, names, os.strerror(exc.errno)))
 
 
 def apply_propagation(where, ctx, destination, propagation):

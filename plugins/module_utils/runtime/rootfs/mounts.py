@@ -27,8 +27,8 @@ from ..errors import RootfsError, UnsupportedError
 from ..syscalls import consts as C
 from . import cgroupfs
 from .mountcalls import (
-    Target, apply_propagation, bind_mount, call_mount, host_source, normalize_destination,
-    where_of,
+    Target, apply_propagation, apply_recursive_attributes, bind_mount, call_mount, host_source,
+    normalize_destination, where_of,
 )
 from .options import MountOptions, format_mount_label, parse_mount_options, readonly_deferred
 
@@ -62,12 +62,12 @@ def mount_entry(index, entry, ctx, mounts=None):
         raise RootfsError("%s: mounting over the container's root is not supported; "
                           "use root.path instead" % where)
     if "uidMappings" in entry or "gidMappings" in entry:
-        raise UnsupportedError("%s: idmapped mounts (uidMappings/gidMappings) need "
-                               "mount_setattr(2), which this runtime does not use" % where)
+        raise UnsupportedError("%s: idmapped mounts (uidMappings/gidMappings) are not supported" % where)
     fstype = entry.get("type") or ""
     options = parse_mount_options(entry.get("options"), "mounts[%d].options" % index)
     if fstype == "bind" or options.is_bind:
         bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx)
+        apply_recursive_attributes(where, ctx, destination, options)
         ctx.mounted[destination] = "bind"
         return
     if fstype in ("cgroup", "cgroup2"):
@@ -77,6 +77,7 @@ def mount_entry(index, entry, ctx, mounts=None):
             options.flags &= ~C.MS_RDONLY  # read-only last: paths.remount_deferred_readonly
         _mount_filesystem(where, entry.get("source"), fstype, destination, options, ctx)
     ctx.mounted[destination] = fstype
+    apply_recursive_attributes(where, ctx, destination, options)
     apply_propagation(where, ctx, destination, options.propagation)
 
 

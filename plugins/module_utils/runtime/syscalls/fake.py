@@ -34,6 +34,9 @@ class FakeSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._record("pivot_root", new_root, put_old)
 
+    def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
+        return self._record("mount_setattr", dirfd, path, flags, attr_set, attr_clr, propagation, userns_fd)
+
     def unshare(self, flags):
         return self._record("unshare", flags)
 

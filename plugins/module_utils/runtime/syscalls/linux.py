@@ -5,7 +5,7 @@
 
 Each method raises SyscallError (with errno) on failure. Syscall numbers are
 per architecture; only the calls that glibc lacks a wrapper for are made by
-number (pivot_root, openat2, close_range, pidfd_*, bpf). The calls go through
+number (pivot_root, openat2, close_range, pidfd_*, bpf, mount_setattr). The calls go through
 libc.py (_ctypes without ctypes' Python layer): every command loads this file.
 """
 
@@ -21,9 +21,9 @@ from . import libc as L
 # syscall numbers for calls without a glibc wrapper everywhere
 _SYSCALL_NUMBERS = {
     "x86_64": {"pivot_root": 155, "openat2": 437, "close_range": 436, "clone3": 435,
-               "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 321},
+               "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 321, "mount_setattr": 442},
     "aarch64": {"pivot_root": 41, "openat2": 437, "close_range": 436, "clone3": 435,
-                "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 280},
+                "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 280, "mount_setattr": 442},
 }
 
 
@@ -111,6 +111,13 @@ class LinuxSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._syscall("pivot_root", L.c_char_p(self._b(new_root)),
                              L.c_char_p(self._b(put_old)))
+
+    def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
+        """mount_setattr(2) (Linux 5.12); SyscallError(ENOSYS) on older kernels."""
+        # struct mount_attr {u64 attr_set, attr_clr, propagation, userns_fd} (MOUNT_ATTR_SIZE_VER0)
+        attr = b"".join(value.to_bytes(8, sys.byteorder) for value in (attr_set, attr_clr, propagation, userns_fd))
+        return self._syscall("mount_setattr", L.c_int(dirfd), L.c_char_p(self._b(path)), L.c_uint(flags),
+                             L.char_buffer(attr), L.c_ulong(len(attr)))
 
     # -- namespaces ------------------------------------------------------
     def unshare(self, flags):
