@@ -128,3 +128,65 @@ def test_recursive_nosuid_noexec_on_a_tmpfs(oci):
     assert result.returncode == 0, result
     flags = result.stdout.split()[5].split(",")
     assert {"nosuid", "noexec", "nodev"} <= set(flags), result.stdout
+
+
+MIB = 1024 * 1024
+V1_UNLIMITED = 9223372036854771712  # PAGE_COUNTER_MAX * 4096, what -1 reads back as
+
+
+def _require_v1(controller, *files):
+    path = os.path.join(H.CGROUP_ROOT, controller)
+    if not os.path.isfile(os.path.join(path, "cgroup.procs")):
+        pytest.skip("host has no cgroup v1 %s hierarchy at %s" % (controller, path))
+    for name in files:
+        if not os.path.exists(os.path.join(path, name)):
+            pytest.skip("the v1 %s hierarchy has no %s (swap accounting off?)" % (controller, name))
+
+
+def _read(path):
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def test_v1_update_memory_unlimited_after_memory_and_swap_limits(oci):
+    """update --memory -1 after limit + swap: memsw is raised first, both unlimited (runc's fs/memory.go)."""
+    _require_v1("memory", "memory.memsw.limit_in_bytes")
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["memory"] = {"limit": 64 * MIB, "swap": 128 * MIB}
+    cid = oci.new_id()
+    oci.rt.create_started(cid, oci.bundle(config))
+    directory = oci.cgroup_dir(config, "memory")
+    assert int(_read(directory + "/memory.memsw.limit_in_bytes")) == 128 * MIB
+    result = oci.rt.cmd("update", "--memory", "-1", cid)
+    assert result.returncode == 0, result
+    assert int(_read(directory + "/memory.limit_in_bytes")) == V1_UNLIMITED
+    assert int(_read(directory + "/memory.memsw.limit_in_bytes")) == V1_UNLIMITED
+    # And back down: the memory limit is lowered before memsw.
+    result = oci.rt.cmd("update", "--memory", "32m", "--memory-swap", "48m", cid)
+    assert result.returncode == 0, result
+    assert int(_read(directory + "/memory.limit_in_bytes")) == 32 * MIB
+    assert int(_read(directory + "/memory.memsw.limit_in_bytes")) == 48 * MIB
+
+
+def test_v1_update_cpu_period_and_quota_under_a_parent_quota(oci):
+    """A smaller period with the old quota would exceed the parent's quota
+    (sched-bwc.rst hierarchical limits): the quota goes in first, then the
+    period again (runc's fs/cpu.go)."""
+    _require_v1("cpu", "cpu.cfs_quota_us")
+    config = oci.config(["sleep", "30"])
+    config["linux"]["resources"]["cpu"] = {"quota": 50000, "period": 100000}
+    cid = oci.new_id()
+    oci.rt.create_started(cid, oci.bundle(config))
+    directory = oci.cgroup_dir(config, "cpu")
+    parent = os.path.dirname(directory)
+    with open(os.path.join(parent, "cpu.cfs_quota_us"), "w") as handle:
+        handle.write("50000")  # the parent: half a CPU per 100 ms
+    result = oci.rt.cmd("update", "--cpu-period", "50000", "--cpu-quota", "25000", cid)
+    assert result.returncode == 0, result
+    assert _read(directory + "/cpu.cfs_quota_us") == "25000"
+    assert _read(directory + "/cpu.cfs_period_us") == "50000"
+    # And up again: now the period must go first.
+    result = oci.rt.cmd("update", "--cpu-period", "100000", "--cpu-quota", "50000", cid)
+    assert result.returncode == 0, result
+    assert _read(directory + "/cpu.cfs_quota_us") == "50000"
+    assert _read(directory + "/cpu.cfs_period_us") == "100000"

@@ -118,3 +118,91 @@ def test_kernel_without_mount_setattr_names_the_options(tmp_path):
         mount_entry(3, entry, _mount_ctx(tmp_path, sc), [entry])
     assert "mounts[3] /mnt" in str(info.value) and "rro" in str(info.value)
     assert "mount_setattr(2)" in str(info.value)
+
+
+# -- cgroup v1 update order (runc's fs/memory.go, fs/cpu.go) ------------------
+
+class _Files(object):
+    """Control files in a dict; ``refuse(path, value, files)`` True means EINVAL."""
+
+    def __init__(self, values, refuse):
+        self.values = dict(values)
+        self.refuse = refuse
+        self.log = []
+
+    def exists(self, path):
+        return path in self.values
+
+    def read(self, path):
+        return self.values[path]
+
+    def write(self, path, text):
+        import errno
+        self.log.append((path, text))
+        if self.refuse(path, text, self.values):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        self.values[path] = text
+
+
+def _cpu_targets(period, quota):
+    from runtime.cgroups import v1
+    return [("/cg", w.filename, w) for w in v1.cpu({"period": period, "quota": quota})]
+
+
+def _exceeds_parent(path, text, values):
+    """The kernel's check: quota/period of the cgroup at most the parent's 0.5."""
+    quota = int(text if path.endswith("quota_us") else values["/cg/cpu.cfs_quota_us"])
+    period = int(text if path.endswith("period_us") else values["/cg/cpu.cfs_period_us"])
+    return quota > 0 and quota * 2 > period
+
+
+def test_cpu_period_refused_with_the_old_quota_is_retried_after_the_quota():
+    from runtime.cgroups.files import write_plan
+    files = _Files({"/cg/cpu.cfs_period_us": "100000", "/cg/cpu.cfs_quota_us": "50000"}, _exceeds_parent)
+    done = []
+    write_plan(files, _cpu_targets(50000, 25000), done)
+    assert files.log == [("/cg/cpu.cfs_period_us", "50000"), ("/cg/cpu.cfs_quota_us", "25000"),
+                         ("/cg/cpu.cfs_period_us", "50000")]
+    assert files.values == {"/cg/cpu.cfs_period_us": "50000", "/cg/cpu.cfs_quota_us": "25000"}
+    assert done == [("/cg", "cpu.cfs_quota_us", "50000"), ("/cg", "cpu.cfs_period_us", "100000")]
+
+
+def test_cpu_pair_that_cannot_fit_still_fails_naming_the_field():
+    import pytest
+    from runtime.cgroups.files import write_plan
+    from runtime.errors import CgroupError
+    files = _Files({"/cg/cpu.cfs_period_us": "100000", "/cg/cpu.cfs_quota_us": "50000"}, _exceeds_parent)
+    done = []
+    with pytest.raises(CgroupError) as info:
+        write_plan(files, _cpu_targets(50000, 40000), done)
+    assert "cpu.period" in str(info.value) and "Invalid argument" in str(info.value)
+    assert done == [("/cg", "cpu.cfs_quota_us", "50000")]  # what a failed update restores
+
+
+def test_only_the_period_before_a_quota_is_retried():
+    from runtime.cgroups import v1
+    writes = v1.cpu({"period": 50000})
+    assert [w.retry_after_next for w in writes] == [False]
+    writes = v1.cpu({"period": 50000, "quota": 1000, "shares": 2})
+    assert [(w.filename, w.retry_after_next) for w in writes] == [
+        ("cpu.shares", False), ("cpu.cfs_period_us", True), ("cpu.cfs_quota_us", False)]
+
+
+def test_unlimited_memory_lifts_a_swap_limit():
+    from runtime.lifecycle.update import unlimited_memory_lifts_swap
+    current = {"memory": {"limit": 64, "swap": 128}}
+    assert unlimited_memory_lifts_swap(current, {"memory": {"limit": -1}}) == {"memory": {"limit": -1, "swap": -1}}
+    # an explicit swap, a finite limit or no swap limit so far: unchanged
+    assert unlimited_memory_lifts_swap(current, {"memory": {"limit": -1, "swap": 256}}) == \
+        {"memory": {"limit": -1, "swap": 256}}
+    assert unlimited_memory_lifts_swap(current, {"memory": {"limit": 32}}) == {"memory": {"limit": 32}}
+    assert unlimited_memory_lifts_swap({"memory": {"limit": 64}}, {"memory": {"limit": -1}}) == \
+        {"memory": {"limit": -1}}
+
+
+def test_v1_memory_and_swap_unlimited_raise_memsw_first():
+    from runtime.cgroups import v1
+    writes = v1.memory({"limit": -1, "swap": -1}, current_limit=64)
+    assert [w.filename for w in writes] == ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
+    writes = v1.memory({"limit": 32, "swap": 48}, current_limit=1 << 62)
+    assert [w.filename for w in writes] == ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]

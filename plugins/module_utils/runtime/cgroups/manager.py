@@ -21,7 +21,7 @@ from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
 from . import detect
 from .detect import V1, V2
-from .files import CgroupFiles, read_control, write_control
+from .files import CgroupFiles, read_control, write_control, write_plan
 from .live import LiveCgroup
 from .membership import STATE_VERSION, join
 
@@ -228,8 +228,7 @@ class CgroupManager(LiveCgroup):
         from .resources import translate
         plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
         self._enable_planned_v2_controllers(plan)
-        for directory, filename, write in self._targets(plan):
-            write_control(self._files, directory, filename, write.value, write.field)
+        write_plan(self._files, self._targets(plan))
         if plan.device_flavor == V2:
             from . import devices_bpf
             devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
