@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 import itest_helpers as H
+from test_userns import searchable, userns_config  # noqa: F401 (a fixture)
 
 
 def _mount_entry(config, destination):
@@ -190,3 +191,39 @@ def test_v1_update_cpu_period_and_quota_under_a_parent_quota(oci):
     assert result.returncode == 0, result
     assert _read(directory + "/cpu.cfs_quota_us") == "50000"
     assert _read(directory + "/cpu.cfs_period_us") == "100000"
+
+
+def test_bind_source_the_user_namespace_cannot_reach(oci, searchable):  # noqa: F811
+    """A bind source under a 0700 directory of host root: the mapped root
+    cannot look it up, so it is opened on the host side (O_PATH) before the
+    user namespace is entered and mounted by fd, as runc does."""
+    locked = os.path.join(oci.tmp, "locked")
+    data = os.path.join(locked, "data")
+    os.makedirs(data)
+    os.chmod(locked, 0o700)
+    # The source is a shared mount: what the container mounts beneath its
+    # bind must still not reach the host.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "rc-test", data], check=True, timeout=10)
+    try:
+        subprocess.run(["mount", "--make-shared", data], check=True, timeout=10)
+        _unreachable_bind_source(oci, locked, data)
+    finally:
+        subprocess.run(["umount", "-R", "-l", data], check=False, timeout=10)
+
+
+def _unreachable_bind_source(oci, locked, data):
+    with open(os.path.join(data, "file"), "w") as handle:
+        handle.write("reached\n")
+    os.makedirs(os.path.join(data, "inner"))
+    config = userns_config(oci, ["sh", "-c", "cat /mnt/data/file > /out/out; "
+                                             "grep -c ' /mnt/data/inner ' /proc/self/mountinfo >> /out/out"])
+    H.add_bind(config, data, "/mnt/data", ["rbind", "ro"])
+    config["mounts"].append({"destination": "/mnt/data/inner", "type": "tmpfs", "source": "tmpfs",
+                             "options": ["size=1m"]})
+    container_id = oci.new_id()
+    oci.rt.create(container_id, oci.bundle(config)).check()
+    assert not H.host_mounts_under([os.path.join(data, "inner")])
+    oci.rt.start(container_id).check()
+    oci.rt.wait_status(container_id, "stopped")
+    with open(oci.out_file("out")) as handle:
+        assert handle.read() == "reached\n1\n"

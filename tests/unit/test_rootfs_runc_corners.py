@@ -206,3 +206,37 @@ def test_v1_memory_and_swap_unlimited_raise_memsw_first():
     assert [w.filename for w in writes] == ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
     writes = v1.memory({"limit": 32, "swap": 48}, current_limit=1 << 62)
     assert [w.filename for w in writes] == ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+
+
+# -- bind sources opened on the host side (user namespaces) -----------------
+
+def test_open_bind_sources_clones_only_bind_sources(tmp_path):
+    from runtime.rootfs.mountcalls import close_fds, open_bind_sources
+    sc = FakeSyscalls()
+    mounts = [{"destination": "/proc", "type": "proc", "source": "proc"},
+              {"destination": "/a", "type": "bind", "source": "/srv/a", "options": ["rbind", "ro"]},
+              {"destination": "/b", "type": "none", "source": "data/b", "options": ["bind"]},
+              {"destination": "/c", "type": "bind", "source": "/srv/c", "options": ["remount", "ro"]}]
+    fds = open_bind_sources(mounts, "/bundle", sc)
+    assert sorted(fds) == [1, 2]
+    assert [c for c in sc.calls if c[0] == "open_tree"] == [
+        ("open_tree", C.AT_FDCWD, "/srv/a", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | C.AT_RECURSIVE),
+        ("open_tree", C.AT_FDCWD, "/bundle/data/b", C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC)]
+    close_fds(fds)
+    assert fds == {}
+
+
+def test_bind_by_fd_is_moved_then_made_a_slave(tmp_path):
+    from runtime.rootfs.mountcalls import MountContext, open_bind_sources
+    from runtime.rootfs.mounts import mount_entry
+    (tmp_path / "rootfs" / "mnt").mkdir(parents=True)
+    sc = FakeSyscalls()
+    entry = {"destination": "/mnt", "type": "bind", "source": "/srv/a", "options": ["rbind"]}
+    ctx = MountContext(str(tmp_path / "rootfs"), sc, source_fds=open_bind_sources([entry], None, sc))
+    mount_entry(0, entry, ctx, [entry])
+    calls = [c for c in sc.calls if c[0] in ("move_mount", "mount")]
+    assert [c[0] for c in calls] == ["move_mount", "mount"]
+    assert calls[0][1:3] == (ctx.source_fds[0], "")
+    assert calls[0][5] == C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_SYMLINKS
+    assert calls[1][4] == C.MS_SLAVE | C.MS_REC
+    os.close(ctx.source_fds[0])

@@ -97,7 +97,10 @@ def init_main(ctx, sock, listener):
 def _create_phase(ctx, sock):
     config = ctx.config
     membership.join(ctx.cgroups_to_join, 0)
+    source_fds = None
     if ctx.userns is not None:
+        # As the host's root, before the mapped root may no longer reach them.
+        source_fds = rootfs.open_bind_sources(config, ctx.rootfs)
         # Returns in the container's init only (a child of this process): userns.py.
         ctx.userns.init_side(config, sock)
         ctx.userns = None
@@ -105,7 +108,8 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else (),
+                          source_fds=source_fds)
     if ctx.pid_sent_fd is not None:
         os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
         os.close(ctx.pid_sent_fd)

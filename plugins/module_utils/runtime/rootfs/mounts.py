@@ -66,7 +66,8 @@ def mount_entry(index, entry, ctx, mounts=None):
     fstype = entry.get("type") or ""
     options = parse_mount_options(entry.get("options"), "mounts[%d].options" % index)
     if fstype == "bind" or options.is_bind:
-        bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx)
+        bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx,
+                   tree_fd=ctx.source_fds.get(index))
         apply_recursive_attributes(where, ctx, destination, options)
         ctx.mounted[destination] = "bind"
         return

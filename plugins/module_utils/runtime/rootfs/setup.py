@@ -25,7 +25,7 @@ import os
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from . import devices, mountinfo, paths, pivot
+from . import devices, mountcalls, mountinfo, paths, pivot
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
 from .options import parse_propagation
@@ -102,8 +102,14 @@ def shares_mount_namespace_with_pid1():
         return False
 
 
-def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
-    """Steps 1-4 (see the module docstring); ``rootfs`` is a host path."""
+def open_bind_sources(config, rootfs, syscalls=None):
+    """mountcalls.open_bind_sources for ``config``: call before entering a user namespace."""
+    return mountcalls.open_bind_sources(config.get("mounts"), bundle_directory(config, rootfs), _sc(syscalls))
+
+
+def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=None):
+    """Steps 1-4 (see the module docstring); ``rootfs`` is a host path;
+    ``source_fds`` from open_bind_sources (closed here)."""
     sc = _sc(syscalls)
     if shares_mount_namespace_with_pid1():
         raise RootfsError("refusing to prepare the rootfs in the host's mount namespace: "
@@ -121,10 +127,14 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
            "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
-                       mount_label=(config.get("linux") or {}).get("mountLabel"))
+                       mount_label=(config.get("linux") or {}).get("mountLabel"),
+                       source_fds=source_fds)
     mounts = config.get("mounts") or []
-    for index, entry in enumerate(mounts):
-        mount_entry(index, entry, ctx, mounts)
+    try:
+        for index, entry in enumerate(mounts):
+            mount_entry(index, entry, ctx, mounts)
+    finally:
+        mountcalls.close_fds(ctx.source_fds)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
     devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc)
     return ctx

@@ -34,6 +34,15 @@ class FakeSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._record("pivot_root", new_root, put_old)
 
+    def open_tree(self, dirfd, path, flags):
+        # A real fd (on /dev/null) stands for the detached tree, so closing it is harmless.
+        self._record("open_tree", dirfd, path, flags)
+        import os
+        return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+
+    def move_mount(self, from_dirfd, from_path, to_dirfd, to_path, flags):
+        return self._record("move_mount", from_dirfd, from_path, to_dirfd, to_path, flags)
+
     def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
         return self._record("mount_setattr", dirfd, path, flags, attr_set, attr_clr, propagation, userns_fd)
 
