@@ -240,3 +240,9 @@ def test_bind_by_fd_is_moved_then_made_a_slave(tmp_path):
     assert calls[0][5] == C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_SYMLINKS
     assert calls[1][4] == C.MS_SLAVE | C.MS_REC
     os.close(ctx.source_fds[0])
+
+
+def test_read_only_sysfs_with_cgroup_mounts_beneath_is_not_deferred():
+    sysfs = {"destination": "/sys", "type": "sysfs", "options": ["nosuid", "ro"]}
+    cgroup = {"destination": "/sys/fs/cgroup", "type": "cgroup", "options": ["ro"]}
+    assert not readonly_deferred([sysfs, cgroup], 0)

@@ -262,10 +262,13 @@ def readonly_deferred(mounts, index):
     """True when config mounts[index] is mounted read-write now and made
     read-only only at the end (paths.remount_deferred_readonly).
 
-    A fresh read-only file system at /dev, or one with later mounts beneath
-    it (a "ro" /dev tmpfs with /dev/pts and /dev/shm), would refuse the
-    mount points, device nodes and /dev/console made in it afterwards. As in
-    runc (mountPropagate, finalizeRootfs), read-only is applied last.
+    A fresh read-only file system at /dev, or a read-only tmpfs with later
+    mounts beneath it (a "ro" /dev tmpfs with /dev/pts and /dev/shm), would
+    refuse the mount points, device nodes and /dev/console made in it
+    afterwards. As in runc (mountPropagate, finalizeRootfs), read-only is
+    applied last. Other file systems (sysfs, proc) have their mount points
+    already, and may be the bind of the host's instance (mounts.py), whose
+    plain remount a user namespace refuses: they stay as they are.
     """
     entry = mounts[index]
     if entry.get("type") in ("bind", "cgroup", "cgroup2"):
@@ -279,6 +282,8 @@ def readonly_deferred(mounts, index):
     destination = _absolute(entry.get("destination"))
     if destination == "/dev":
         return True
+    if entry.get("type") != "tmpfs":
+        return False
     prefix = destination.rstrip("/") + "/"
     return any(_absolute(later.get("destination")).startswith(prefix) for later in mounts[index + 1:])
 
