@@ -206,6 +206,17 @@ def close_fds(fds):
     fds.clear()
 
 
+def _source_is_dir(source):
+    """Whether the bind source is a directory; OSError with the real cause
+    (EACCES, not a "does not exist") when it cannot be looked up."""
+    try:
+        return stat.S_ISDIR(os.stat(source).st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.lexists(source):
+            return False  # a dangling symlink: mount(2) says what it thinks of it
+        raise OSError(exc.errno, exc.strerror, source)
+
+
 def bind_mount(where, source, destination, options, ctx, ordinary=None, tree_fd=None):
     """Bind ``source`` (a host path) at ``destination`` with ``options`` (``ordinary``: see Target).
 
@@ -220,9 +231,7 @@ def bind_mount(where, source, destination, options, ctx, ordinary=None, tree_fd=
             if tree_fd is not None:
                 is_dir = stat.S_ISDIR(os.fstat(tree_fd).st_mode)
             else:
-                is_dir = os.path.isdir(source)
-                if not is_dir and not os.path.lexists(source):
-                    raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), source)
+                is_dir = _source_is_dir(source)
         except OSError as exc:
             raise fail(where, "checking the bind source", exc)
         create = "dir" if is_dir else "file"
