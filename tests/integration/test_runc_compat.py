@@ -186,7 +186,7 @@ def test_events_stats_fields_in_runc_order(oci):
     cid = oci.new_id()
     oci.rt.create_started(cid, oci.bundle(oci.config(["sleep", "30"])))
     out = oci.rt.cmd("events", "--stats", cid).check().stdout
-    keys = json.loads(out, object_pairs_hook=lambda pairs: [(k, v) for k, v in pairs])
+    keys = json.loads(out, object_pairs_hook=list)
     assert [k for k, _v in keys] == ["type", "id", "data"]
     data = dict(keys)["data"]
     names = [k for k, _v in data]

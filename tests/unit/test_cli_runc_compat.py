@@ -61,8 +61,8 @@ def test_below_refuses_missing_dirs_and_unknown_controllers(tmp_path):
 
 
 def test_events_in_runc_field_order_with_omitempty():
-    data = {"pids": {"limit": 0, "current": 3}, "memory": {"usage": {"usage": 5, "failcnt": 0, "max": 0, "limit": 9},
-                                                            "cache": 0},
+    memory = {"usage": {"usage": 5, "failcnt": 0, "max": 0, "limit": 9}, "cache": 0}
+    data = {"pids": {"limit": 0, "current": 3}, "memory": memory,
             "cpu": {"throttling": {"periods": 0, "throttledPeriods": 0, "throttledTime": 0},
                     "usage": {"user": 0, "kernel": 0, "total": 7, "percpu": []}},
             "hugetlb": {"2MB": {"failcnt": 0, "usage": 0, "max": 4}}, "extra": 1}

@@ -76,6 +76,12 @@ def test_masked_readonly_root_readonly_and_propagation(tree):
     ]
 
 
+def test_unbindable_lands_on_the_new_root(tree):
+    sc = Recorder(tree)
+    setup.finalize_in({"linux": {"rootfsPropagation": "unbindable"}}, tree, sc)
+    assert sc.mounts() == [("mount", "", tree, "", C.MS_UNBINDABLE, None)]
+
+
 def test_nothing_to_finalize(tree):
     sc = Recorder(tree)
     setup.finalize_in({"root": {"path": "r"}}, tree, sc)

@@ -135,6 +135,29 @@ def test_propagation_and_private_parent_follow_config(env):
     ]
 
 
+@pytest.mark.parametrize("value,building", [
+    (None, C.MS_SLAVE | C.MS_REC),
+    ("rslave", C.MS_SLAVE | C.MS_REC),
+    ("rprivate", C.MS_PRIVATE | C.MS_REC),
+    ("rshared", C.MS_SHARED | C.MS_REC),
+    ("shared", C.MS_SHARED),
+    # Applied only after pivot_root (finalize_in): an unbindable "/" would make
+    # the rootfs bind fail with EINVAL, a non-recursive private or slave one
+    # would leave the other copies of shared host mounts peers of the host's.
+    ("unbindable", C.MS_SLAVE | C.MS_REC),
+    ("runbindable", C.MS_SLAVE | C.MS_REC),
+    ("private", C.MS_SLAVE | C.MS_REC),
+    ("slave", C.MS_SLAVE | C.MS_REC),
+])
+def test_root_propagation_while_building(env, value, building):
+    config = {"mounts": [], "linux": {"rootfsPropagation": value} if value else {}}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert sc.mounts()[0] == ("mount", "", "/", "", building, None)
+    assert ("mount", env["rootfs"], env["rootfs"], "", C.MS_BIND | C.MS_REC, None) in sc.mounts()
+    assert not [call for call in sc.mounts() if call[4] & C.MS_UNBINDABLE]
+
+
 def test_unknown_root_propagation(env):
     config = {"linux": {"rootfsPropagation": "sideways"}}
     with pytest.raises(UnsupportedError):
@@ -185,6 +208,29 @@ def test_sysfs_eperm_falls_back_to_binding_host_sys(env):
     remount = [c for c in calls if c[2] == "/sys" and c[4] & C.MS_REMOUNT]
     assert len(remount) == 1 and remount[0][4] & (C.MS_RDONLY | C.MS_NOSUID) == \
         C.MS_RDONLY | C.MS_NOSUID
+
+
+@pytest.mark.parametrize("earlier", [[], [{"destination": "/x", "type": "bind", "source": "/tmp"}]])
+def test_a_remount_without_bind_only_on_a_file_system_mounted_before(env, earlier):
+    """mount(2): a remount without MS_BIND changes the superblock, shared with the host's mounts of it."""
+    config = {"mounts": earlier + [{"destination": "/x", "options": ["remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    with pytest.raises(RootfsError) as info:
+        setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    assert str(info.value).startswith("mounts[%d] /x: a remount without \"bind\"" % len(earlier))
+    assert not [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+
+
+def test_a_remount_of_a_file_system_mounted_before(env):
+    config = {"mounts": [{"destination": "/sys", "type": "sysfs", "source": "sysfs"},
+                         {"destination": "/sys", "options": ["remount", "ro"]},
+                         {"destination": "/etc", "type": "bind", "source": env["hostdir"]},
+                         {"destination": "/etc", "source": env["hostdir"], "options": ["bind", "remount", "ro"]}]}
+    sc = Recorder(env["rootfs"])
+    setup.prepare_rootfs(config, env["rootfs"], syscalls=sc)
+    remounts = [call for call in sc.mounts() if call[4] & C.MS_REMOUNT]
+    assert [call[2] for call in remounts] == ["/sys", "/etc"]
+    assert not remounts[0][4] & C.MS_BIND and remounts[1][4] & C.MS_BIND
 
 
 def test_idmapped_mounts_are_refused(env):

@@ -55,7 +55,6 @@ def test_no_pivot_hides_host_proc_and_sys_then_moves_and_chroots(tmp_path, monke
     monkeypatch.setattr(mountinfo, "MOUNTINFO_PATH", str(info))
     steps = []
     monkeypatch.setattr(pivot.os, "chdir", lambda path: steps.append(("chdir", path)))
-    monkeypatch.setattr(pivot.os, "chroot", lambda path: steps.append(("chroot", path)))
     sc = FakeSyscalls(fail={"umount2": 1})  # EPERM: covered by a tmpfs instead
     pivot.move_root_into("/rootfs", sc)
     assert sc.calls == [
@@ -63,8 +62,8 @@ def test_no_pivot_hides_host_proc_and_sys_then_moves_and_chroots(tmp_path, monke
         ("mount", "tmpfs", "/proc", "tmpfs", 0, None),
         ("mount", "", "/sys", "", C.MS_SLAVE | C.MS_REC, None), ("umount2", "/sys", C.MNT_DETACH),
         ("mount", "tmpfs", "/sys", "tmpfs", 0, None),
-        ("mount", "/rootfs", "/", "", C.MS_MOVE, None)]
-    assert steps == [("chdir", "/rootfs"), ("chroot", "."), ("chdir", "/")]
+        ("mount", "/rootfs", "/", "", C.MS_MOVE, None), ("chroot", ".")]
+    assert steps == [("chdir", "/rootfs"), ("chdir", "/")]
 
 
 def test_recursive_options_become_mount_setattr_attributes():

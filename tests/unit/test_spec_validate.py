@@ -156,7 +156,8 @@ def test_supported_oci_versions(version):
     ("mounts[0].destination", "proc"),                  # relative: deprecated, allowed
     ("mounts[0].type", DELETE, "mounts[0].source", DELETE),  # both optional
     ("linux.namespaces[0].path", ""),                   # "" means a new namespace
-    ("linux.namespaces[1].path", "/proc/1/ns/net"),     # joining is fine except mount
+    ("linux.namespaces[1].path", "/proc/1/ns/net"),     # joining by path
+    ("process", DELETE),                                # config.md: start needs it, create does not
     ("unknownTopLevel", {"anything": [1]}),             # config.md: ignore unknown
     ("linux.unknownLinux", 5),
     ("process.unknown", None),
@@ -184,6 +185,7 @@ def test_valid_variants(changes):
     {"process": {"env": ["A=1"]}},
     {"linux": {"resources": {"memory": {"limit": 1}}}},
     {"ociVersion": "1.0.0", "hostname": ""},
+    {"linux": {"namespaces": [{"type": "mount", "path": "/proc/1/ns/mnt"}]}, "mounts": [{"destination": "/x"}]},
 ])
 def test_partial_configs_pass_without_for_create(config):
     validate_config(config, for_create=False)
@@ -193,8 +195,6 @@ def test_partial_configs_pass_without_for_create(config):
     ({"process": {"args": []}}, "process.args"),
     ({"root": {}}, "root.path"),
     ({"hostname": "h"}, "hostname"),
-    ({"linux": {"namespaces": [{"type": "mount", "path": "/proc/1/ns/mnt"}]}},
-     "linux.namespaces[0].path"),
 ])
 def test_partial_configs_are_still_checked(config, json_path):
     assert_fails(config, json_path, for_create=False)
@@ -218,7 +218,6 @@ FAILURES = [
     (("root.path", ""), "root.path", "non-empty"),
     (("root.readonly", "yes"), "root.readonly", "must be a boolean"),
     # process
-    (("process", DELETE), "process", "is required"),
     (("process", []), "process", "must be an object"),
     (("process.args", DELETE), "process.args", "is required"),
     (("process.args", []), "process.args", "must be a non-empty list of strings"),
@@ -314,14 +313,17 @@ FAILURES = [
     # linux
     (("linux", []), "linux", "must be an object"),
     (("linux.namespaces", {}), "linux.namespaces", "must be a list"),
-    (("linux.namespaces", DELETE), "linux.namespaces", "must include a mount namespace"),
-    (("linux.namespaces[4]", DELETE), "linux.namespaces", "pivot_root"),
+    # Without a new mount namespace the runtime makes no mounts (rootfs/chroot.py).
+    (("linux.namespaces", DELETE, "linux.uidMappings", DELETE, "linux.gidMappings", DELETE,
+      "linux.timeOffsets", DELETE, "hostname", DELETE, "domainname", DELETE, "linux.sysctl", DELETE),
+     "mounts", "needs a new mount namespace"),
+    (("linux.namespaces[4]", DELETE), "mounts", "would share the runtime's"),
     (("linux.namespaces[0].type", "proc"), "linux.namespaces[0].type", "must be one of"),
     (("linux.namespaces[0].type", DELETE), "linux.namespaces[0].type", "is required"),
     (("linux.namespaces[0].path", "proc/1/ns/pid"), "linux.namespaces[0].path", "absolute"),
     (("linux.namespaces[1].type", "pid"), "linux.namespaces[1].type", "duplicate namespace"),
-    (("linux.namespaces[4].path", "/proc/1/ns/mnt"), "linux.namespaces[4].path",
-     "joining a mount namespace is not supported"),
+    (("linux.namespaces[4].path", "/proc/1/ns/mnt"), "mounts",
+     "linux.namespaces[4] joins the mount namespace /proc/1/ns/mnt"),
     (("linux.uidMappings", {}), "linux.uidMappings", "must be a list"),
     (("linux.uidMappings[0].containerID", -1), "linux.uidMappings[0].containerID", "uint32"),
     (("linux.gidMappings[0].size", 0), "linux.gidMappings[0].size", "greater than 0"),
@@ -595,3 +597,51 @@ def test_name_tables():
     assert CAPABILITIES["CAP_CHOWN"] == 0
     assert CAPABILITIES["CAP_CHECKPOINT_RESTORE"] == 40
     assert sorted(RLIMITS.values()) == list(range(16))
+
+
+# ---- without a new mount namespace --------------------------------------------
+
+def no_mount_namespace_config(path=None):
+    """A config that needs no mounts, with the mount namespace left out (or joined)."""
+    config = full_config()
+    linux = config["linux"]
+    linux["namespaces"] = [ns for ns in linux["namespaces"] if ns["type"] != "mount"]
+    if path:
+        linux["namespaces"].append({"type": "mount", "path": path})
+    config["mounts"] = []
+    config["root"]["readonly"] = False
+    config["process"]["terminal"] = False
+    for key in ("rootfsPropagation", "maskedPaths", "readonlyPaths", "devices"):
+        linux.pop(key, None)
+    return config
+
+
+@pytest.mark.parametrize("path", [None, "/proc/1/ns/mnt"])
+def test_no_new_mount_namespace_without_mounts_is_valid(path):
+    validate_config(no_mount_namespace_config(path))
+
+
+@pytest.mark.parametrize("path", [None, "/proc/1/ns/mnt"])
+@pytest.mark.parametrize("json_path, value", [
+    ("mounts", [{"destination": "/proc", "type": "proc", "source": "proc"}]),
+    ("root.readonly", True),
+    ("linux.rootfsPropagation", "private"),
+    ("linux.maskedPaths", ["/proc/kcore"]),
+    ("linux.readonlyPaths", ["/proc/sys"]),
+    ("linux.devices", [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]),
+    ("process.terminal", True),
+])
+def test_what_needs_mounts_needs_a_new_mount_namespace(path, json_path, value):
+    config = no_mount_namespace_config(path)
+    apply(config, json_path, value)
+    error = assert_fails(config, json_path, "needs a new mount namespace")
+    assert ("joins the mount namespace /proc/1/ns/mnt" if path else "share the runtime's") in error.message
+
+
+@pytest.mark.parametrize("json_path, value", [
+    ("mounts", []), ("root.readonly", False), ("linux.maskedPaths", []), ("process.terminal", False),
+])
+def test_empty_or_false_values_need_no_mount_namespace(json_path, value):
+    config = no_mount_namespace_config()
+    apply(config, json_path, value)
+    validate_config(config)

@@ -42,25 +42,47 @@ def open_namespace(path, ns_type):
         raise RuntimeFailure("linux.namespaces: cannot open %s namespace %s: %s" % (ns_type, path, e.strerror))
 
 
+def mount_namespace_kind(config):
+    """"new", "joined" (by path) or "shared" (not listed: the runtime's own).
+
+    Only in a new one does the runtime build the container's mount table
+    (rootfs/setup.py); in the others it makes no mount at all (rootfs/chroot.py).
+    """
+    listed, path = wants(config, "mount")
+    if not listed:
+        return "shared"
+    return "joined" if path else "new"
+
+
 def enter(config, skip=("pid", "user", "time"), syscalls=None):
-    """Join the namespaces given by path, then unshare the new ones (except ``skip``)."""
+    """Join the namespaces given by path, then unshare the new ones (except ``skip``).
+
+    config-linux.md: a namespace path is a path in the runtime's mount
+    namespace, so every one is opened before any is joined, and the mount
+    namespace is joined last: setns(2) into it changes what paths name (and
+    sets the caller's root and working directory to its root).
+    """
     sc = syscalls or real()
     new_flags = 0
-    for ns in namespace_list(config):
-        ns_type = ns["type"]
-        if ns_type in skip:
-            continue
-        flag = C.NAMESPACES[ns_type][0]
-        if ns.get("path"):
-            fd = open_namespace(ns["path"], ns_type)
+    joining = []
+    try:
+        for ns in namespace_list(config):
+            ns_type = ns["type"]
+            if ns_type in skip:
+                continue
+            flag = C.NAMESPACES[ns_type][0]
+            if ns.get("path"):
+                joining.append((ns_type == "mount", ns_type, ns["path"], flag, open_namespace(ns["path"], ns_type)))
+            else:
+                new_flags |= flag
+        for dummy, ns_type, path, flag, fd in sorted(joining, key=lambda entry: entry[0]):
             try:
                 sc.setns(fd, flag)
             except RuntimeFailure as e:
-                raise RuntimeFailure("linux.namespaces: joining %s namespace %s: %s" % (ns_type, ns["path"], e))
-            finally:
-                posix.close(fd)
-        else:
-            new_flags |= flag
+                raise RuntimeFailure("linux.namespaces: joining %s namespace %s: %s" % (ns_type, path, e))
+    finally:
+        for entry in joining:
+            posix.close(entry[4])
     if new_flags:
         sc.unshare(new_flags)
     return new_flags

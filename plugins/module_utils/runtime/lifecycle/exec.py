@@ -8,7 +8,9 @@ process object has the schema of config.json's ``process`` (fields left out
 default to the container's own process, as runc does). The new process joins
 every namespace of the container's init that differs from ours
 (/proc/PID/ns/*, namespaces(7)), its cgroup, and with the mount namespace its
-root (setns(2): joining a mount namespace sets root and cwd to its root).
+root (setns(2): joining a mount namespace sets root and cwd to its root); a
+container without a mount namespace of its own has the init's chroot as root
+(rootfs/chroot.py), which the process enters too.
 
 One fork, no double fork: setns(2) of CLONE_NEWPID changes only the pid
 namespace of the caller's *next children* (pid_namespaces(7)), so the caller
@@ -195,6 +197,8 @@ def start_exec(root, container_id, process, stdin=None, stdout=None, stderr=None
                                    seccomp_config=((state.get("config") or {}).get("linux") or {}).get("seccomp"),
                                    console=sock)
         ctx.personality = ((state.get("config") or {}).get("linux") or {}).get("personality")
+        if namespaces.mount_namespace_kind(state.get("config") or {}) != "new":
+            ctx.root_fd = _open_root(init_pid, opened)
         # In a paused container the child is frozen until resume, which
         # needs this lock: the wait for its exec must not hold it.
         pid = _fork_child(ctx, pid_ns_fd, unlock=lock.unlock if status == PAUSED else None)
@@ -252,6 +256,21 @@ def _namespaces_to_join(init_pid, opened):
         opened.append(fd)
         targets[name] = fd
     return targets
+
+
+def _open_root(init_pid, opened):
+    """The init's root (its chroot: rootfs/chroot.py), for a container without a mount namespace of its own.
+
+    Joining the init's mount namespace, if any, gives that namespace's root
+    (setns(2)), not the directory the init chroot(2)ed into; the exec child
+    enters this one instead (process/execproc.py).
+    """
+    try:
+        fd = posix.open("/proc/%d/root" % init_pid, posix.O_PATH | posix.O_DIRECTORY | posix.O_CLOEXEC)
+    except OSError as e:
+        raise StatusError("cannot open the root of the container's init: %s" % e.strerror)
+    opened.append(fd)
+    return fd
 
 
 def _saved_cgroups(state, sub_cgroups=None):

@@ -9,6 +9,10 @@ connects, sends the state for the startContainer hooks and reads until EOF:
 the init's end is close-on-exec, so EOF with no message means execve(2)
 succeeded. Then the status becomes "running" and the poststart hooks run
 (a failing poststart hook is only a warning, config.md).
+
+A container created from a config without ``process`` cannot be started:
+runtime.md "start" requires the error here, and the container stays created
+(its init is never asked to exec anything).
 """
 
 import posix  # os without os.py: runtime/pathlite.py says why
@@ -33,6 +37,9 @@ def start(state_root, container_id, warn=None):
     try:
         state = root.load(container_id)
         require("start", container_id, live_status(state))
+        if "process" not in (state.get("config") or {}):
+            raise StartError("cannot start container %s: its config has no process "
+                             "(config.md: process is required to start a container)" % container_id)
         reply = _tell_init(lock.fd, jsonlite.dumps(spec_state(state, "created")).encode("utf-8"))
         _unlink_quietly(pathlite.join(root.container_dir(container_id), "init.sock"))
         if reply:

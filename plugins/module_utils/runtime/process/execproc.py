@@ -11,7 +11,8 @@ not dumpable. In order:
    visible;
 2. setns(2) into the init's other namespaces, the mount namespace last:
    joining it sets our root and cwd to the namespace's root, the container's
-   root after its pivot_root (setns(2), "CLONE_NEWNS");
+   root after its pivot_root (setns(2), "CLONE_NEWNS"); a container without
+   a mount namespace of its own has the init's chroot as root, entered then;
 3. chdir to process.cwd, find args[0] with the process's PATH, inside the
    container (execvp(3) semantics, shared with the init);
 4. rlimits, oom score, no_new_privs (before the uid change, while we still
@@ -77,6 +78,9 @@ class ExecContext(object):
         # The container's linux.seccomp, compiled here: libseccomp is out of reach inside.
         self.seccomp = seccomp_filter.compile_optional(seccomp_config)
         self.personality = None  # the container's linux.personality
+        # An O_PATH fd of the init's root, when the container has no mount
+        # namespace of its own (its root is the init's chroot: rootfs/chroot.py)
+        self.root_fd = None
         # terminal.py (socket, termios...) only for a terminal, loaded here
         # in the parent: after setns(mnt) the runtime's files are out of reach.
         self.attach_terminal = None
@@ -125,6 +129,11 @@ def _enter_container(ctx):
         except RuntimeFailure as e:
             raise RuntimeFailure("cannot join the container's %s namespace: %s" % (name, e))
         posix.close(fd)
+    if ctx.root_fd is not None:
+        # chroot(2) into the init's root, after setns(mnt), which set ours to the namespace's root.
+        posix.fchdir(ctx.root_fd)
+        sc.chroot(".")
+        posix.close(ctx.root_fd)
 
 
 def _prepare(process):

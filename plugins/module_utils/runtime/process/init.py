@@ -10,11 +10,13 @@ so it needs no code on disk. Create phase, in order:
    cgroups/membership.py), then enter the namespaces (new cgroup namespaces
    must see that cgroup as their root), the user namespace first
    (userns.py);
-2. build the root file system (rootfs room), then tell the runtime, which
+2. build the root file system (rootfs room; without a mount namespace of
+   its own, none is built: rootfs/chroot.py), then tell the runtime, which
    runs the prestart and createRuntime hooks in the runtime namespace;
 3. run the createContainer hooks (container namespaces, before pivot_root,
    config.md "createContainer Hooks");
-4. pivot_root; with process.terminal a new pty from the container's
+4. pivot_root (chroot(2) without a mount namespace of its own); with
+   process.terminal a new pty from the container's
    /dev/ptmx, its master sent to the console socket, the slave bind-mounted
    on /dev/console and made stdio and controlling terminal (terminal.py;
    before the rootfs turns read-only, as runc does); masked/read-only
@@ -108,8 +110,8 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    rootfs.prepare_rootfs(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else (),
-                          source_fds=source_fds)
+    built = rootfs.build_root(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else (),
+                              source_fds=source_fds)
     if ctx.pid_sent_fd is not None:
         os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
         os.close(ctx.pid_sent_fd)
@@ -122,14 +124,17 @@ def _create_phase(ctx, sock):
     hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"), cwd=ctx.rootfs)
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
-    rootfs.pivot_root(ctx.rootfs, no_pivot=ctx.no_pivot)
-    if config["process"].get("terminal"):
-        terminal.attach_terminal(config["process"], ctx.console, mount_console=_mount_console)
+    rootfs.switch_root(config, ctx.rootfs, no_pivot=ctx.no_pivot)
+    process = config.get("process")
+    if process and process.get("terminal"):
+        host_dev = built.host_dev if built is not None else None
+        terminal.attach_terminal(process, ctx.console, mount_console=lambda slave: _mount_console(slave, host_dev))
         ctx.console = None
     # sysctl before finalize: /proc/sys is usually in readonlyPaths
     _apply_uts_and_sysctl(config)
-    rootfs.finalize_rootfs(config)
-    process = config["process"]
+    rootfs.finish_root(config)
+    if process is None:
+        return None  # config.md: no process, nothing to start (start refuses: lifecycle/start.py)
     program = find_program(process["args"][0], process.get("env") or [])
     cwd = process.get("cwd") or "/"
     try:
@@ -149,8 +154,32 @@ def _check_reachable(rootfs):
                              "ids" % (rootfs, e.strerror))
 
 
-def _mount_console(slave_path):
-    """Bind the pty slave on /dev/console (config-linux.md "Default Devices")."""
+def _mount_console(slave_path, host_dev=None):
+    """Bind the pty slave on /dev/console (config-linux.md "Default Devices").
+
+    In the host's own /dev (rootfs/hostdev.py) only over the host's node,
+    which the bind covers in this mount namespace and leaves as it is.
+    """
+    if host_dev is not None and _is_host_dev(host_dev):
+        if not os.path.exists("/dev/console") or os.path.islink("/dev/console"):
+            raise RuntimeFailure("process.terminal: %s" % host_dev.refusal("/dev/console"))
+    else:
+        _make_console_node()
+    try:
+        real().mount(slave_path, "/dev/console", "", C.MS_BIND, None)
+    except RuntimeFailure as e:
+        raise RuntimeFailure("process.terminal: bind mount of %s on /dev/console failed: %s" % (slave_path, e))
+
+
+def _is_host_dev(host_dev):
+    fd = os.open("/dev", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        return host_dev.is_host_dev(fd)
+    finally:
+        os.close(fd)
+
+
+def _make_console_node():
     try:
         if os.path.islink("/dev/console"):
             os.unlink("/dev/console")
@@ -158,10 +187,6 @@ def _mount_console(slave_path):
         os.close(fd)
     except OSError as e:
         raise RuntimeFailure("process.terminal: cannot create /dev/console in the container: %s" % e.strerror)
-    try:
-        real().mount(slave_path, "/dev/console", "", C.MS_BIND, None)
-    except RuntimeFailure as e:
-        raise RuntimeFailure("process.terminal: bind mount of %s on /dev/console failed: %s" % (slave_path, e))
 
 
 def _apply_uts_and_sysctl(config):
@@ -198,7 +223,9 @@ def _wait_for_start(ctx, listener, program):
 
 def _start_phase(ctx, conn, program, state_json):
     config = ctx.config
-    process = config["process"]
+    process = config.get("process")
+    if process is None:
+        raise RuntimeFailure("the container's config has no process to start")
     hooks.run_phase(config, "startContainer", state_json, preexec=_hook_confinement(ctx.seccomp, process))
     apply_rlimits(process.get("rlimits") or [])
     if process.get("oomScoreAdj") is not None:

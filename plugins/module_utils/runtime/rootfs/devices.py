@@ -14,6 +14,13 @@ mknod(2) of a device needs CAP_MKNOD in the initial user namespace; in a
 user namespace it fails with EPERM, so there the host's node is bind
 mounted onto an empty file instead (the mount sits on the host inode, so
 its owner and mode stay the host's).
+
+When the directory is the host's own /dev (hostdev.py: root.path "/", or a
+bind of the host's /dev), nothing is created, replaced or re-owned there:
+the default devices and links must already be there (/dev/core and the
+/dev/ptmx link, which the spec does not ask for, are left as the host has
+them), a linux.devices entry is accepted only when the host's node is
+already exactly what it asks for, and anything else is an error.
 """
 
 import os
@@ -64,9 +71,9 @@ class _Umask(object):
 class _Directory(object):
     """``with _Directory(...) as fd:`` a directory inside the rootfs, created if missing, closed after."""
 
-    def __init__(self, rootfs, path, sc, where):
+    def __init__(self, rootfs, path, sc, where, host_dev=None):
         try:
-            self.fd = open_in_root(rootfs, path, create="dir", syscalls=sc)
+            self.fd = open_in_root(rootfs, path, create="dir", syscalls=sc, guard=host_dev)
         except (OSError, SyscallError) as exc:
             raise RootfsError("%s: cannot open %s inside the rootfs: %s" % (where, path, exc))
 
@@ -120,10 +127,13 @@ def _make_node(dir_fd, name, kind, mode, rdev, host_path, sc, where):
     return False
 
 
-def create_default_devices(rootfs, devpts=False, syscalls=None):
+def create_default_devices(rootfs, devpts=False, syscalls=None, host_dev=None):
     """The default devices and /dev links; existing entries are kept."""
     sc = syscalls if syscalls is not None else _syscalls.real()
-    with _Directory(rootfs, "/dev", sc, "/dev") as dev_fd:
+    with _Directory(rootfs, "/dev", sc, "/dev", host_dev) as dev_fd:
+        if host_dev is not None and host_dev.is_host_dev(dev_fd):
+            _check_host_dev_defaults(dev_fd, host_dev)
+            return
         for name, major, minor in DEFAULT_DEVICES:
             if _lstat(name, dev_fd) is None:
                 _make_node(dev_fd, name, stat.S_IFCHR, DEFAULT_MODE, os.makedev(major, minor),
@@ -138,6 +148,23 @@ def create_default_devices(rootfs, devpts=False, syscalls=None):
             # link to pts/ptmx so ptys come from the container's instance.
             if not mountinfo.is_mount_point(resolve_in_root(rootfs, "/dev/ptmx", sc)):
                 _symlink(dev_fd, "ptmx", "pts/ptmx", replace=True)
+
+
+def _check_host_dev_defaults(dev_fd, host_dev):
+    """In the host's /dev: the spec's devices and links must be there already."""
+    for name, major, minor in DEFAULT_DEVICES:
+        existing = _lstat(name, dev_fd)
+        if existing is None or not stat.S_ISCHR(existing.st_mode) or existing.st_rdev != os.makedev(major, minor):
+            _refuse(host_dev, "/dev/" + name, "/dev/%s: the container's /dev is the host's and its %s is "
+                    "not the character device %d:%d" % (name, name, major, minor))
+    for name, dummy in DEFAULT_LINKS:
+        if _lstat(name, dev_fd) is None:
+            _refuse(host_dev, "/dev/" + name, "/dev/%s: the container's /dev is the host's and has no %s"
+                    % (name, name))
+
+
+def _refuse(host_dev, name, where):
+    raise RootfsError("%s: %s" % (where, host_dev.refusal(name)))
 
 
 def _symlink(dir_fd, name, target, replace):
@@ -155,13 +182,21 @@ def _symlink(dir_fd, name, target, replace):
         raise RootfsError("/dev/%s: symlink to %s failed: %s" % (name, target, exc.strerror))
 
 
-def create_config_devices(rootfs, devices, syscalls=None):
+def create_config_devices(rootfs, devices, syscalls=None, host_dev=None):
     """config linux.devices, in order."""
     for index, device in enumerate(devices or ()):
-        create_device(rootfs, index, device, syscalls)
+        create_device(rootfs, index, device, syscalls, host_dev)
 
 
-def create_device(rootfs, index, device, syscalls=None):
+def _is_as_asked(existing, kind, rdev, device):
+    """An existing node that already is what a linux.devices entry asks for."""
+    if stat.S_IFMT(existing.st_mode) != kind or (kind != stat.S_IFIFO and existing.st_rdev != rdev):
+        return False
+    wanted = (("fileMode", stat.S_IMODE(existing.st_mode)), ("uid", existing.st_uid), ("gid", existing.st_gid))
+    return all(device.get(key) is None or int(device[key]) == have for key, have in wanted)
+
+
+def create_device(rootfs, index, device, syscalls=None, host_dev=None):
     """One linux.devices entry; an existing non-mount-point entry is replaced."""
     sc = syscalls if syscalls is not None else _syscalls.real()
     path = device.get("path") or ""
@@ -183,8 +218,12 @@ def create_device(rootfs, index, device, syscalls=None):
                               % (where, device.get("type")))
     mode = device.get("fileMode")
     mode = DEFAULT_MODE if mode is None else int(mode)
-    with _Directory(rootfs, parent, sc, where) as dir_fd:
+    with _Directory(rootfs, parent, sc, where, host_dev) as dir_fd:
         existing = _lstat(name, dir_fd)
+        if host_dev is not None and host_dev.is_host_dev(dir_fd):
+            if existing is not None and _is_as_asked(existing, kind, rdev, device):
+                return  # the host's node is already what the entry asks for: nothing to change
+            _refuse(host_dev, normalized, "%s: the host's node is missing or not what the entry asks for" % where)
         if existing is not None:
             host_path = resolve_in_root(rootfs, normalized, sc)
             if mountinfo.is_mount_point(host_path):
@@ -203,7 +242,10 @@ def create_device(rootfs, index, device, syscalls=None):
                                   % (where, uid, gid, exc.strerror))
 
 
-def setup_dev(config, rootfs, devpts=False, syscalls=None):
-    """Step 4 of prepare_rootfs: default devices, links, then linux.devices."""
-    create_default_devices(rootfs, devpts=devpts, syscalls=syscalls)
-    create_config_devices(rootfs, (config.get("linux") or {}).get("devices"), syscalls)
+def setup_dev(config, rootfs, devpts=False, syscalls=None, host_dev=None):
+    """Step 4 of prepare_rootfs: default devices, links, then linux.devices.
+
+    ``host_dev`` (a hostdev.HostDev) keeps all of it out of the host's /dev.
+    """
+    create_default_devices(rootfs, devpts=devpts, syscalls=syscalls, host_dev=host_dev)
+    create_config_devices(rootfs, (config.get("linux") or {}).get("devices"), syscalls, host_dev)

@@ -29,12 +29,14 @@ class MountContext(object):
     """What every mount entry needs, and what the later steps learn."""
 
     def __init__(self, rootfs, syscalls, bundle=None, cgroup_mounts=(), cgroupns=False, mount_label="",
-                 source_fds=None):
+                 host_dev=None, source_fds=None):
         self.rootfs = rootfs
         # config mounts index -> fd of a detached copy of its bind source,
         # made before the user namespace was entered (open_bind_sources)
         self.source_fds = dict(source_fds or {})
         self.syscalls = syscalls
+        # hostdev.HostDev: mount points are never created in the host's /dev
+        self.host_dev = host_dev
         self.bundle = bundle
         self.cgroup_mounts = list(cgroup_mounts or ())
         self.cgroupns = cgroupns
@@ -119,7 +121,7 @@ class Target(object):
 
     def __init__(self, where, ctx, destination, create=None, ordinary=None):
         self._cm = mount_target(ctx.rootfs, destination, create=create, syscalls=ctx.syscalls,
-                                no_symlinks=ordinary is not None)
+                                no_symlinks=ordinary is not None, guard=ctx.host_dev)
         self._where = where
         self._rootfs = ctx.rootfs
         self._destination = destination

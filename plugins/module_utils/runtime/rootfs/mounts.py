@@ -9,7 +9,9 @@ destination is a path inside the container. Destinations are resolved with
 and the mount is made onto "/proc/self/fd/<fd>" of the resolved location.
 
 A bind mount is type "bind" or any type with option "bind"/"rbind"
-(mountcalls.bind_mount); "cgroup"/"cgroup2" build the container's cgroup
+(mountcalls.bind_mount); a "remount" without them changes a file system's
+own flags and is allowed only on one an earlier entry made (never on a host
+file system); "cgroup"/"cgroup2" build the container's cgroup
 tree (cgroupfs.py); any other type is a fresh file system instance passed to
 mount(2) with its flags and data string.
 
@@ -71,6 +73,13 @@ def mount_entry(index, entry, ctx, mounts=None):
         apply_recursive_attributes(where, ctx, destination, options)
         ctx.mounted[destination] = "bind"
         return
+    if options.flags & C.MS_REMOUNT and ctx.mounted.get(destination) in (None, "bind"):
+        # mount(2): MS_REMOUNT without MS_BIND changes the file system's own
+        # (superblock) flags, for every mount of it: on anything but a file
+        # system an earlier entry made, that is the host's (its /dev, say).
+        raise RootfsError("%s: a remount without \"bind\" changes the file system itself, which "
+                          "only a file system an earlier entry of mounts made may be; use the options "
+                          "\"bind\", \"remount\" to change the flags of this mount alone" % where)
     if fstype in ("cgroup", "cgroup2"):
         cgroupfs.mount_cgroup(where, fstype, destination, options, ctx)
     else:

@@ -63,7 +63,7 @@ def move_root_into(rootfs, syscalls=None):
         ("chdir(%s)" % rootfs, lambda: os.chdir(rootfs)),
         ("hiding the host's proc and sysfs mounts", lambda: _hide_host_proc_and_sys(rootfs, sc)),
         ("mount(%s, /, MS_MOVE)" % rootfs, lambda: sc.mount(rootfs, "/", "", C.MS_MOVE, None)),
-        ("chroot(.)", lambda: os.chroot(".")),
+        ("chroot(.)", lambda: sc.chroot(".")),
         ("chdir(/)", lambda: os.chdir("/")),
     )
     for description, step in steps:
@@ -106,4 +106,8 @@ def _hint(exc):
         # parent mount is shared, or the root is the initramfs rootfs.
         return (" (the rootfs must be a mount point whose parent mount is not shared, "
                 "and the host root must not be the initramfs)")
+    if exc.call == "pivot_root" and exc.errno == errno.EBUSY:
+        # pivot_root(2) ERRORS: EBUSY when new_root is the current root.
+        return (" (root.path is the runtime's own root: without a mount namespace in "
+                "linux.namespaces the container can share it)")
     return ""

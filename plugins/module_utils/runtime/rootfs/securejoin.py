@@ -75,12 +75,14 @@ def _split(path):
     return [part for part in path.split("/") if part not in ("", ".")]
 
 
-def open_in_root(root, unsafe_path, create=None, syscalls=None, no_symlinks=False):
+def open_in_root(root, unsafe_path, create=None, syscalls=None, no_symlinks=False, guard=None):
     """Open ``unsafe_path`` resolved inside ``root``; return an O_PATH fd.
 
     ``create`` = "dir" creates every missing component as a directory;
     "file" creates missing parents as directories and a missing last
-    component as an empty regular file. A symlink as the last component is
+    component as an empty regular file, each after ``guard``, when given,
+    accepted the directory it goes in (``guard.check_may_create(dir_fd, name)``
+    raises OSError otherwise: hostdev.py). A symlink as the last component is
     followed (inside the root), unless ``no_symlinks``: then any symlink on
     the way fails with ELOOP, whose filename is that symlink's host path.
     Raises OSError (ENOENT, ENOTDIR, ELOOP...) whose filename is the
@@ -95,7 +97,7 @@ def open_in_root(root, unsafe_path, create=None, syscalls=None, no_symlinks=Fals
         if fd is not None:
             return fd
         return _walk(root_fd, unsafe_path, create, _display(root, unsafe_path),
-                     root if no_symlinks else None)
+                     root if no_symlinks else None, guard)
     except OSError as exc:
         if exc.filename is None:
             raise OSError(exc.errno, os.strerror(exc.errno), _display(root, unsafe_path))
@@ -127,7 +129,7 @@ def _try_openat2(sc, root_fd, unsafe_path, no_symlinks=False):
     return None
 
 
-def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None):
+def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None, guard=None):
     """Userspace in-root resolution, one component at a time.
 
     ``stack`` holds an fd per directory on the resolved path, the root at the
@@ -148,7 +150,7 @@ def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None):
                     walked.pop()
                 continue
             is_last = not parts
-            fd = _open_component(stack[-1], name, create, is_last, display)
+            fd = _open_component(stack[-1], name, create, is_last, display, guard)
             mode = os.fstat(fd).st_mode
             if stat.S_ISLNK(mode) and refuse_symlinks_in is not None:
                 os.close(fd)
@@ -179,13 +181,15 @@ def _walk(root_fd, unsafe_path, create, display, refuse_symlinks_in=None):
             os.close(fd)
 
 
-def _open_component(dir_fd, name, create, is_last, display):
+def _open_component(dir_fd, name, create, is_last, display, guard=None):
     flags = _O_PATH_FLAGS | os.O_NOFOLLOW
     try:
         return os.open(name, flags, dir_fd=dir_fd)
     except FileNotFoundError:
         if create is None:
             raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), display)
+    if guard is not None:
+        guard.check_may_create(dir_fd, display)
     if is_last and create == "file":
         try:
             new = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
@@ -219,7 +223,7 @@ def resolve_in_root(root, unsafe_path, syscalls=None):
         os.close(fd)
 
 
-def mount_target(root, unsafe_path, create=None, syscalls=None, no_symlinks=False):
+def mount_target(root, unsafe_path, create=None, syscalls=None, no_symlinks=False, guard=None):
     """A context manager: "/proc/self/fd/<fd>" for ``unsafe_path`` inside ``root``.
 
     The path is resolved on entry (open_in_root), and the fd stays open for
@@ -227,7 +231,7 @@ def mount_target(root, unsafe_path, create=None, syscalls=None, no_symlinks=Fals
     found before any mount made in the body; to act on a mount just made
     there (remount, propagation), open the target again.
     """
-    return _MountTarget(root, unsafe_path, create, syscalls, no_symlinks)
+    return _MountTarget(root, unsafe_path, create, syscalls, no_symlinks, guard)
 
 
 class _MountTarget(object):
@@ -235,13 +239,14 @@ class _MountTarget(object):
     # and functools, ~2 ms of every create.
     __slots__ = ("_args", "_fd")
 
-    def __init__(self, root, unsafe_path, create, syscalls, no_symlinks=False):
-        self._args = (root, unsafe_path, create, syscalls, no_symlinks)
+    def __init__(self, root, unsafe_path, create, syscalls, no_symlinks=False, guard=None):
+        self._args = (root, unsafe_path, create, syscalls, no_symlinks, guard)
         self._fd = None
 
     def __enter__(self):
-        root, unsafe_path, create, syscalls, no_symlinks = self._args
-        self._fd = open_in_root(root, unsafe_path, create=create, syscalls=syscalls, no_symlinks=no_symlinks)
+        root, unsafe_path, create, syscalls, no_symlinks, guard = self._args
+        self._fd = open_in_root(root, unsafe_path, create=create, syscalls=syscalls, no_symlinks=no_symlinks,
+                                guard=guard)
         return fd_path(self._fd)
 
     def __exit__(self, *exc_info):

@@ -7,14 +7,18 @@ The init process runs in a fresh mount namespace (mount_namespaces(7)): it
 starts with a copy of the host's mounts, which may still be peers of the
 host's (shared propagation). So:
 
-1. prepare_rootfs: make "/" recursively slave (or what
-   linux.rootfsPropagation asks) so nothing mounted here reaches the host;
+1. prepare_rootfs: make "/" recursively slave (or what a recursive or
+   shared linux.rootfsPropagation asks) so nothing mounted here reaches the host;
    make the mounts pivot_root(2) cares about private if they are shared;
    bind the rootfs onto itself so it is a mount point; perform
    config["mounts"] in order; create /dev nodes and links.
 2. pivot_root: make the rootfs "/" and drop the host's tree.
 3. finalize_rootfs: readonlyPaths, maskedPaths, root.readonly, and the
-   rootfsPropagation of the new "/".
+   rootfsPropagation of the new "/" (the only place "unbindable" can go).
+
+Without a mount namespace of its own (none listed, or one joined by path)
+nothing of this happens: build_root, switch_root and finish_root, which the
+init calls, then check, chroot(2) and check again (chroot.py says why).
 
 No module is imported lazily: after pivot_root the host's Python library
 is out of reach.
@@ -22,10 +26,12 @@ is out of reach.
 
 import os
 
+from .. import namespaces
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from . import devices, mountcalls, mountinfo, paths, pivot
+from . import chroot, devices, mountcalls, mountinfo, paths, pivot
+from .hostdev import HostDev
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
 from .options import parse_propagation
@@ -33,6 +39,24 @@ from .options import parse_propagation
 # config-linux.md: without rootfsPropagation the runtime picks; rslave keeps
 # host mounts visible (e.g. a later USB mount) without leaking ours back.
 DEFAULT_ROOT_PROPAGATION = C.MS_SLAVE | C.MS_REC
+
+# rootfsPropagation values applied to "/" already while the rootfs is built:
+# the recursive ones, and "shared", which asks for propagation to the host.
+# The others wait for the new root (finalize_in): "unbindable" would make
+# the rootfs bind below fail with EINVAL (mount_namespaces(7): an unbindable
+# mount cannot be bind mounted), and "private" or "slave" on "/" alone would
+# leave the other copies of shared host mounts peers of the host's while the
+# container's mounts are made on them. Until then "/" is rslave.
+_PROPAGATION_WHILE_BUILDING = ("shared", "rshared", "rslave", "rprivate")
+
+
+def building_propagation(value):
+    """The propagation flags of "/" while the rootfs is built, for linux.rootfsPropagation ``value``."""
+    if value in _PROPAGATION_WHILE_BUILDING:
+        return parse_propagation(value)
+    if value:
+        parse_propagation(value)  # an unknown value fails here, before any mount(2)
+    return DEFAULT_ROOT_PROPAGATION
 
 
 def _sc(syscalls):
@@ -114,20 +138,21 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=N
     if shares_mount_namespace_with_pid1():
         raise RootfsError("refusing to prepare the rootfs in the host's mount namespace: "
                           "the init process must unshare(CLONE_NEWNS) first")
+    host_dev = HostDev()  # before the first mount: every path still names the host's file
     bundle = bundle_directory(config, rootfs)
     rootfs = os.path.realpath(rootfs)
     if not os.path.isdir(rootfs):
         raise RootfsError("root.path: %s is not a directory" % rootfs)
     propagation = (config.get("linux") or {}).get("rootfsPropagation")
-    root_flags = parse_propagation(propagation) if propagation else DEFAULT_ROOT_PROPAGATION
+    root_flags = building_propagation(propagation)
     _mount(sc, "", "/", "", root_flags, "setting the propagation of / to %s"
-           % (propagation or "rslave"))
+           % (propagation if root_flags != DEFAULT_ROOT_PROPAGATION else "rslave"))
     make_pivot_mounts_private(rootfs, sc)
     _mount(sc, rootfs, rootfs, "", C.MS_BIND | C.MS_REC,
            "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
-                       mount_label=(config.get("linux") or {}).get("mountLabel"),
+                       mount_label=(config.get("linux") or {}).get("mountLabel"), host_dev=host_dev,
                        source_fds=source_fds)
     mounts = config.get("mounts") or []
     try:
@@ -136,20 +161,17 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=N
     finally:
         mountcalls.close_fds(ctx.source_fds)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
-    devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc)
+    devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc, host_dev=host_dev)
     return ctx
 
 
-def pivot_root(rootfs, syscalls=None, no_pivot=False):
+def pivot_root(rootfs, syscalls=None):
     """Make ``rootfs`` the root; the working directory ends at "/".
 
-    ``no_pivot`` (runc's --no-pivot): move it onto "/" and chroot instead,
-    for hosts where pivot_root(2) cannot work (a ramdisk root).
+    (runc's --no-pivot, for hosts where pivot_root(2) cannot work, a ramdisk
+    root: switch_root calls pivot.move_root_into instead.)
     """
-    if no_pivot:
-        pivot.move_root_into(os.path.realpath(rootfs), _sc(syscalls))
-    else:
-        pivot.pivot_into(os.path.realpath(rootfs), _sc(syscalls))
+    pivot.pivot_into(os.path.realpath(rootfs), _sc(syscalls))
 
 
 def finalize_in(config, root, syscalls=None):
@@ -170,3 +192,32 @@ def finalize_in(config, root, syscalls=None):
 def finalize_rootfs(config, syscalls=None):
     """Step after pivot_root: masked/readonly paths, read-only root, propagation."""
     finalize_in(config, "/", syscalls)
+
+
+def build_root(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=None):
+    """The init's step 1: prepare_rootfs in a new mount namespace, else only checks."""
+    kind = namespaces.mount_namespace_kind(config)
+    if kind == "new":
+        return prepare_rootfs(config, rootfs, cgroup_mounts, syscalls, source_fds)
+    mountcalls.close_fds(source_fds or {})
+    chroot.check_config(config, kind)
+    return None
+
+
+def switch_root(config, rootfs, syscalls=None, no_pivot=False):
+    """Step 2: pivot_root (``no_pivot``: MS_MOVE and chroot) in a new mount namespace, else chroot(2)."""
+    kind = namespaces.mount_namespace_kind(config)
+    if kind == "new" and no_pivot:
+        pivot.move_root_into(os.path.realpath(rootfs), _sc(syscalls))
+    elif kind == "new":
+        pivot_root(rootfs, syscalls)
+    else:
+        chroot.enter_root(rootfs, kind, _sc(syscalls))
+
+
+def finish_root(config, syscalls=None):
+    """Step 3: finalize_rootfs in a new mount namespace, else check the devices found."""
+    if namespaces.mount_namespace_kind(config) == "new":
+        finalize_rootfs(config, syscalls)
+    else:
+        chroot.check_default_devices((config.get("root") or {}).get("path") or "/")

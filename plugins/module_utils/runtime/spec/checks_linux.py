@@ -64,11 +64,41 @@ def check_namespaces(config, for_create):
             fail(child(here, "type"), "duplicate namespace type %r (already at %s)"
                  % (kind, first_seen[kind]))
         first_seen[kind] = here
-        if kind == "mount" and namespace.get("path"):
-            fail(child(here, "path"), "joining a mount namespace is not supported: the "
-                 "runtime builds the container's mount table in a new one")
-    if for_create and "mount" not in first_seen:
-        fail(path, "must include a mount namespace: this runtime needs one for pivot_root")
+
+
+# What needs mount(2) or mknod(2) in the container's mount namespace: JSON
+# path -> is it asked for. rootfs/chroot.py says why nothing of it is done in
+# a mount namespace the runtime did not create for the container.
+_NEEDS_OWN_MOUNTS = (
+    ("mounts", lambda config: bool(config.get("mounts"))),
+    ("root.readonly", lambda config: bool(section(config, "root").get("readonly"))),
+    ("linux.rootfsPropagation", lambda config: bool(section(config, "linux").get("rootfsPropagation"))),
+    ("linux.maskedPaths", lambda config: bool(section(config, "linux").get("maskedPaths"))),
+    ("linux.readonlyPaths", lambda config: bool(section(config, "linux").get("readonlyPaths"))),
+    ("linux.devices", lambda config: bool(section(config, "linux").get("devices"))),
+    # config-linux.md "/dev/console": the pty is bind mounted there.
+    ("process.terminal", lambda config: bool(section(config, "process").get("terminal"))),
+)
+
+
+def check_mount_namespace_needs(config, for_create):
+    """config-linux.md: without a mount entry the container shares the
+    runtime's mount namespace; with a path it joins one. Then this runtime
+    only chroot(2)s into root.path, and what would need mounts is an error.
+    """
+    if not for_create:
+        return  # a partial config does not say which namespaces it has
+    mount = namespace_entries(config).get("mount")
+    if mount is not None and not mount[1]:
+        return
+    if mount is None:
+        where = "linux.namespaces has no mount namespace, so the container would share the runtime's"
+    else:
+        where = "%s joins the mount namespace %s" % (mount[0], mount[1])
+    for path, asked in _NEEDS_OWN_MOUNTS:
+        if asked(config):
+            fail(path, "needs a new mount namespace: %s, and the runtime makes no mounts or device "
+                 "nodes in a mount namespace it did not create for the container" % where)
 
 
 def check_id_mappings(config, for_create):

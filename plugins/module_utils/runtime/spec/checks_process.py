@@ -111,9 +111,12 @@ def validate_process(process, path="process", for_create=True):
 
 
 def check_process(config, for_create):
-    """config.md: ``process`` is REQUIRED when the runtime starts a container."""
+    """config.md: ``process`` is REQUIRED when the runtime starts a container.
+
+    So create accepts a config without it (the container is built and waits),
+    and start is where its absence is an error (runtime.md "start":
+    lifecycle/start.py).
+    """
     if "process" not in config:
-        if for_create:
-            fail("process", "is required")
         return
     validate_process(config["process"], "process", for_create)

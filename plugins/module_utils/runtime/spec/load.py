@@ -14,6 +14,7 @@ import os
 
 from ..errors import SpecError
 from ..standalone import jsonlite
+from .checks_linux import namespace_entries
 from .validate import validate_config
 
 CONFIG_NAME = "config.json"
@@ -86,7 +87,12 @@ def load_bundle(bundle_path, for_create=True):
     config = read_config(os.path.join(path, CONFIG_NAME))
     validate_config(config, for_create=for_create)
     rootfs = None
-    if "root" in config:
+    mount = namespace_entries(config).get("mount")
+    if "root" in config and mount is not None and mount[1]:
+        # A joined mount namespace: root.path names a directory there, which
+        # the init looks up after joining it (rootfs/chroot.py), not here.
+        rootfs = os.path.normpath(os.path.join(path, config["root"]["path"]))
+    elif "root" in config:
         # os.path.join keeps root.path as is when it is absolute (config.md).
         rootfs = os.path.realpath(os.path.join(path, config["root"]["path"]))
         if not os.path.exists(rootfs):

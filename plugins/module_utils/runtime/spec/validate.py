@@ -19,7 +19,8 @@ from .checks_common import boolean, check_object, fail, json_type, nonempty_stri
 from .checks_linux import (
     check_cgroups_path, check_devices, check_hostname, check_id_mappings,
     check_linux_misc, check_linux_object, check_masked_and_readonly_paths,
-    check_namespaces, check_rootfs_propagation, check_sysctl, check_time_offsets,
+    check_mount_namespace_needs, check_namespaces, check_rootfs_propagation, check_sysctl,
+    check_time_offsets,
 )
 from .checks_mounts import check_annotations, check_hooks, check_mounts
 from .checks_process import check_process
@@ -90,6 +91,7 @@ CHECKS = (
     check_sysctl,
     check_rootfs_propagation,
     check_masked_and_readonly_paths,
+    check_mount_namespace_needs,
     check_seccomp,
     check_linux_misc,
 )
@@ -98,9 +100,9 @@ CHECKS = (
 def validate_config(config, for_create=True):
     """Raise SpecError for the first problem in ``config``; return ``config`` if valid.
 
-    ``for_create`` demands what ``create`` needs (ociVersion, root, process
-    with args and cwd, a mount namespace); without it a partial config is
-    checked only for what it contains.
+    ``for_create`` demands what ``create`` needs (ociVersion, root, and in a
+    process its args and cwd); without it a partial config is checked only
+    for what it contains.
     """
     if not isinstance(config, dict):
         fail("", "config.json must hold a JSON object, not %s" % json_type(config))

@@ -34,6 +34,9 @@ class FakeSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._record("pivot_root", new_root, put_old)
 
+    def chroot(self, path):
+        return self._record("chroot", path)
+
     def open_tree(self, dirfd, path, flags):
         # A real fd (on /dev/null) stands for the detached tree, so closing it is harmless.
         self._record("open_tree", dirfd, path, flags)

@@ -67,6 +67,7 @@ class LinuxSyscalls(object):
         char_p, c_int, c_ulong = L.c_char_p, L.c_int, L.c_ulong
         self._mount = libc.function("mount", [char_p, char_p, char_p, c_ulong, char_p])
         self._umount2 = libc.function("umount2", [char_p, c_int])
+        self._chroot = libc.function("chroot", [char_p])
         self._unshare = libc.function("unshare", [c_int])
         self._setns = libc.function("setns", [c_int, c_int])
         self._sethostname = libc.function("sethostname", [char_p, c_ulong])
@@ -114,6 +115,9 @@ class LinuxSyscalls(object):
     def pivot_root(self, new_root, put_old):
         return self._syscall("pivot_root", L.c_char_p(self._b(new_root)),
                              L.c_char_p(self._b(put_old)))
+
+    def chroot(self, path):
+        return self._check(self._chroot(self._b(path)), "chroot", str(path))
 
     def open_tree(self, dirfd, path, flags):
         """open_tree(2) (Linux 5.2); with OPEN_TREE_CLONE an fd of a detached copy of the mount tree."""
