@@ -15,7 +15,8 @@ import subprocess
 import pytest
 
 import itest_helpers as H
-from test_userns import searchable, userns_config  # noqa: F401 (a fixture)
+# searchable is a fixture, used by name
+from test_userns import searchable, userns_config  # noqa: F401 pylint: disable=unused-import
 
 
 def _mount_entry(config, destination):
