@@ -35,8 +35,8 @@ VENV_BIN = os.path.join(REPO_ROOT, ".venv", "bin")
 PLAYBOOK = os.path.join(VENV_BIN, "ansible-playbook")
 RUNTIME_CLI = os.path.join(REPO_ROOT, "bin", "oci-runtime")
 TARGET_PYTHON = "/usr/bin/python3"
-PREFIX = "oab%d" % os.getpid()          # container names, hence cgroups opencontainer/<name>
-CGROUP_PARENT = "opencontainer"         # runtime default for an empty linux.cgroupsPath
+PREFIX = "oab%d" % os.getpid()          # container names, hence cgroups opencontainer/<tag>/<name>
+CGROUP_PARENT = "opencontainer"         # runtime default for an empty linux.cgroupsPath, with the state root's tag
 COMMAND = "sleep 1000"
 PLAYBOOK_TIMEOUT = 300
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -193,7 +193,7 @@ class Bench(object):
                     subprocess.call([RUNTIME_CLI, "--root", self.state_root, "delete", "--force", entry],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, timeout=60)
-        remove_leftover_cgroups()
+        remove_leftover_cgroups(self.state_root)
         shutil.rmtree(self.workdir, ignore_errors=True)
         return left
 
@@ -212,12 +212,17 @@ def stop_group(child):
             continue
 
 
-def remove_leftover_cgroups():
-    """rmdir <hierarchy>/opencontainer/<PREFIX>* cgroups a failed run left behind."""
+def remove_leftover_cgroups(state_root):
+    """rmdir <hierarchy>/opencontainer/<tag>/<PREFIX>* cgroups a failed run left behind.
+
+    The tag is the runtime's for the state root: SHA-256 of its real path, 8 hex digits (README).
+    """
+    import hashlib
+    tag = hashlib.sha256(os.path.realpath(state_root).encode("utf-8")).hexdigest()[:8]
     base = "/sys/fs/cgroup"
     hierarchies = [base] + [os.path.join(base, d) for d in os.listdir(base)]
     for hierarchy in hierarchies:
-        parent = os.path.join(hierarchy, CGROUP_PARENT)
+        parent = os.path.join(hierarchy, CGROUP_PARENT, tag)
         if not os.path.isdir(parent):
             continue
         for name in os.listdir(parent):

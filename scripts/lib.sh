@@ -8,6 +8,31 @@ REQUIREMENTS="$REPO_ROOT/tests/requirements.txt"
 stage() { printf '\n==> %s\n' "$*"; }
 fail() { printf '%s: ERROR: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
+# How long apt steps wait for a lock held by another apt, dpkg or
+# unattended-upgrades (busy on a freshly booted machine), in seconds.
+APT_LOCK_TIMEOUT="${OCI_APT_LOCK_TIMEOUT:-900}"
+
+# apt_get ARG...: apt-get that waits for the package system's locks instead of
+# failing. DPkg::Lock::Timeout makes apt 2.x wait for dpkg's frontend lock, but
+# `apt-get update` still fails at once on /var/lib/apt/lists/lock ("Could not
+# get lock ... It is held by process N"), as does a held archives lock: those
+# runs are retried until the same deadline.
+apt_get() {
+    local deadline=$((SECONDS + APT_LOCK_TIMEOUT)) output status
+    output="$(mktemp)"
+    while :; do
+        status=0
+        apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@" </dev/null 2>&1 | tee "$output" || status=$?
+        if [ "$status" -eq 0 ] || [ "$SECONDS" -ge "$deadline" ] ||
+                ! grep -q -e 'Could not get lock' -e 'Unable to lock' -e 'Unable to acquire the dpkg frontend lock' "$output"; then
+            rm -f "$output"
+            return "$status"
+        fi
+        echo "apt-get $*: another apt or dpkg process holds a lock; trying again in 5s (waiting up to ${APT_LOCK_TIMEOUT}s)"
+        sleep 5
+    done
+}
+
 # apt_install PACKAGE...: install the packages that are not installed.
 apt_install() {
     local missing=() package status
@@ -24,8 +49,8 @@ apt_install() {
     [ "$(id -u)" -eq 0 ] || fail "missing packages ${missing[*]}; run as root to install them"
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q </dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+    apt_get update -q || return
+    apt_get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 # ensure_venv VENV_DIR: a venv of $SYSTEM_PYTHON with tests/requirements.txt.

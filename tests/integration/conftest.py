@@ -29,6 +29,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import host_features as F  # noqa: E402
 import itest_helpers as H  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,6 +40,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "ours: tests an extension of this project's runtime "
         "(skipped when OCI_RUNTIME_BIN is another runtime)")
+    config.addinivalue_line(
+        "markers", "requires(*requirements): host features (host_features.py) the test needs; "
+        "an unmet one skips the test, with its reason, before any fixture runs")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before the fixtures: a test that cannot run here must not create a
+    # container, cgroup or mount first. A test already marked skip (not
+    # root, not our binary) keeps that reason.
+    if item.get_closest_marker("skip") is None:
+        F.skip_unmet_requirements(item)
 
 
 def pytest_collection_modifyitems(config, items):

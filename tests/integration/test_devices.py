@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+from host_features import cgroup_v1, requires
+
 # config-linux.md "Default Devices": name -> (type, major, minor)
 DEFAULT_DEVICES = {
     "/dev/null": ("c", 1, 3), "/dev/zero": ("c", 1, 5), "/dev/full": ("c", 1, 7),
@@ -105,6 +107,7 @@ def test_devices_cgroup(oci, allowed):
         assert "Operation not permitted" in result.stderr, result
 
 
+@requires(cgroup_v1("devices"))
 def test_devices_cgroup_host_files(oci):
     config = oci.config(["sleep", "30"])
     config["linux"]["resources"]["devices"].append(

@@ -17,6 +17,7 @@ import stat
 import pytest
 
 import itest_helpers as H
+from host_features import requires, user_namespaces
 from hostview import HostView
 
 pytestmark = pytest.mark.ours  # runc and crun mount in the host's namespace here
@@ -215,6 +216,7 @@ def test_join_a_mount_namespace_without_the_root_path(oci):
     assert oci.rt.status(first) == "running"
 
 
+@requires(user_namespaces())
 def test_no_mount_namespace_with_a_user_namespace(oci):
     """chroot(2) needs CAP_SYS_CHROOT in the container's user namespace only; the host stays as it was."""
     rootfs = rootfs_with_devices(oci)

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import itest_helpers as H
+from host_features import host_content, requires
 
 
 def run_ok(oci, config):
@@ -138,6 +139,7 @@ def test_symlink_mount_target_stays_in_rootfs(oci, style):
     assert line and " tmpfs " in line, "mount not inside the rootfs at %s:\n%s" % (target, out)
 
 
+@requires(host_content("/sys/firmware", "/proc/keys"))
 def test_masked_paths(oci):
     src = host_dir(oci, "masked-src", {"secret": "s3cret\n"})
     os.makedirs(os.path.join(src, "hidden-dir"))

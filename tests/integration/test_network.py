@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import random
-import shutil
 import socket
 import subprocess
 import threading
@@ -24,22 +23,16 @@ import uuid
 import pytest
 
 import itest_helpers as H
+from host_features import command_works, path_exists, python_module, requires
 
-pytestmark = pytest.mark.ours
+pytestmark = [
+    pytest.mark.ours,
+    requires(python_module("pyroute2", "tests/requirements.txt"),
+             command_works(["nft", "list", "tables"], "nftables (apt package nftables, kernel nf_tables)"),
+             path_exists("/usr/lib/python3/dist-packages/pyroute2", "the CLI's /usr/bin/python3 needs python3-pyroute2")),
+]
 
 NET = "org.opencontainer.runtime.network"
-
-
-def _missing():
-    try:
-        import pyroute2  # noqa: F401
-    except ImportError:
-        return "pyroute2 is not installed (tests/requirements.txt)"
-    if not shutil.which("nft"):
-        return "nftables (the nft command) is not installed"
-    if not os.path.exists("/usr/lib/python3/dist-packages/pyroute2"):
-        return "the CLI's /usr/bin/python3 needs python3-pyroute2"
-    return None
 
 
 def _links():
@@ -102,9 +95,6 @@ class Net(object):
 
 @pytest.fixture
 def net(oci):
-    reason = _missing()
-    if reason:
-        pytest.skip(reason)
     network = Net(oci)
     yield network
     network.close()
@@ -177,9 +167,11 @@ def test_published_port_answers_and_rules_go_with_the_container(oci, net):
 
 def test_parallel_creates_get_distinct_addresses_and_delete_frees_all(oci, net):
     ids = [oci.new_id() for dummy in range(6)]
-    bundle = oci.bundle(net.config(["sleep", "1000"], publish=["%d:80" % random.randint(30000, 39999)]))
+    port = random.randint(30000, 39999)
+    # One config each: a cgroup is one container's (create refuses a path another container claims).
+    bundles = dict((c, oci.bundle(net.config(["sleep", "1000"], publish=["%d:80" % port]))) for c in ids)
     results = {}
-    threads = [threading.Thread(target=lambda c=c: results.__setitem__(c, oci.rt.create(c, bundle))) for c in ids]
+    threads = [threading.Thread(target=lambda c=c: results.__setitem__(c, oci.rt.create(c, bundles[c]))) for c in ids]
     for thread in threads:
         thread.start()
     for thread in threads:

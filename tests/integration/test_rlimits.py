@@ -4,9 +4,7 @@
 """config.md process.rlimits, seen with ulimit and /proc/self/limits."""
 from __future__ import absolute_import, division, print_function
 
-import pytest
-
-import itest_helpers as H
+from host_features import effective_capability, hard_rlimits, requires
 
 
 def run_ok(oci, config):
@@ -31,6 +29,7 @@ def test_nofile_with_ulimit(oci):
     assert run_ok(oci, config).split() == ["512", "1000"]
 
 
+@requires(hard_rlimits(NOFILE=4096, NPROC=400, CORE=1048576, MEMLOCK=131072))
 def test_several_rlimits(oci):
     config = oci.config(["cat", "/proc/self/limits"])
     config["process"]["rlimits"] = [
@@ -46,12 +45,10 @@ def test_several_rlimits(oci):
     assert table["Max locked memory"] == ("65536", "131072")
 
 
+# Raising a hard limit needs CAP_SYS_RESOURCE, which the runtime has while it
+# sets up the container (when the test process has it), not the container process itself.
+@requires(effective_capability("CAP_SYS_RESOURCE"))
 def test_hard_limit_raised_above_callers(oci):
-    # Raising a hard limit needs CAP_SYS_RESOURCE, which the runtime has
-    # while it sets up the container, not the container process itself.
-    if not int(H.proc_status_field("self", "CapEff"), 16) & H.cap_mask(["CAP_SYS_RESOURCE"]):
-        pytest.skip("the test process lacks CAP_SYS_RESOURCE, so no runtime it starts "
-                    "can raise a hard limit")
     with open("/proc/self/limits") as handle:
         mine = limits_table(handle.read())["Max open files"][1]
     target = min(int(mine) * 2, 1048576) if mine != "unlimited" else 1048576

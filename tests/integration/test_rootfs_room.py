@@ -28,6 +28,8 @@ from runtime.rootfs import devices, mountinfo, securejoin, setup
 from runtime.syscalls import consts as C
 from runtime.syscalls.host import real
 
+from host_features import char_device, namespace, requires, user_namespaces
+
 pytestmark = [
     pytest.mark.ours,
     pytest.mark.skipif(os.geteuid() != 0, reason="mounts and pivot_root need root"),
@@ -433,6 +435,7 @@ def test_rootfs_with_host_proc_and_bound_cgroups(world):
     _assert_host_unchanged(world)
 
 
+@requires(namespace("cgroup"))
 def test_rootfs_without_proc_and_with_cgroupns(world):
     """No /proc in the container: after pivot_root the room must work
     without /proc/self/fd. With a cgroup namespace the hierarchies are
@@ -448,11 +451,8 @@ def test_rootfs_without_proc_and_with_cgroupns(world):
     _assert_host_unchanged(world)
 
 
+@requires(user_namespaces(), char_device("/dev/fuse"))  # a config device the user namespace binds
 def test_rootfs_in_a_user_namespace(world):
-    if not os.path.exists("/proc/self/ns/user"):
-        pytest.skip("the kernel has no user namespaces")
-    if not os.path.exists("/dev/fuse"):
-        pytest.skip("the host has no /dev/fuse to bind as a config device")
     hierarchies = _host_cgroup_hierarchies()
     report = _run_child(world, VARIANT_C, hierarchies)
     _check(report, world, VARIANT_C)

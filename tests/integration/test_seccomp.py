@@ -13,6 +13,7 @@ import ctypes.util
 import pytest
 
 import itest_helpers as H
+from host_features import requires, shared_library
 
 ENOSYS_TEXT = "Function not implemented"   # errno 38
 EPERM_TEXT = "Operation not permitted"     # errno 1
@@ -24,18 +25,7 @@ PER_LINUX32 = 0x0008
 MKDIR_CALLS = ["mkdir", "mkdirat"]
 
 
-def _have_libseccomp():
-    name = ctypes.util.find_library("seccomp")
-    if not name:
-        return False
-    try:
-        ctypes.CDLL(name)
-    except OSError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(not _have_libseccomp(), reason="libseccomp is not installed on this host")
+pytestmark = requires(shared_library("seccomp", "apt package libseccomp2"))
 
 
 def deny(names, action="SCMP_ACT_ERRNO", errno_ret=None, args=None):

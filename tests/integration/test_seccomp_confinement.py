@@ -25,6 +25,7 @@ import subprocess
 import pytest
 
 import itest_helpers as H
+from host_features import requires, user_namespaces
 
 EPERM_TEXT = "Operation not permitted"
 MKDIR_CALLS = ["mkdir", "mkdirat"]
@@ -197,10 +198,9 @@ def searchable(oci):
         os.chmod(path, mode)
 
 
+@requires(user_namespaces())
 def test_start_container_hook_under_the_filter_in_a_user_namespace(oci, searchable):
     """Without no_new_privs the hook's load needs CAP_SYS_ADMIN: the init's, in its user namespace."""
-    if not os.path.exists("/proc/self/ns/user"):
-        pytest.skip("no user namespaces on this kernel")
     rootfs = oci.private_rootfs()
     subprocess.run(["chown", "-R", "100000:100000", rootfs], check=True, timeout=60)
     config = oci.config(["true"], rootfs=rootfs)

@@ -30,6 +30,8 @@ from runtime.security.uts import set_domainname, set_hostname
 from runtime.syscalls import consts as C
 from runtime.syscalls.host import real
 
+from host_features import hard_rlimits, requires
+
 pytestmark = [
     pytest.mark.ours,
     pytest.mark.skipif(os.geteuid() != 0, reason="changes uid, caps and namespaces: needs root"),
@@ -238,6 +240,7 @@ def test_root_user_keeps_exactly_the_configured_caps():
                              "CapInh": 0, "CapAmb": 0}
 
 
+@requires(hard_rlimits(CORE=resource.RLIM_INFINITY))
 def test_rlimits_and_oom_score_adj():
     def body(_report_fd):
         apply_rlimits([{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024},

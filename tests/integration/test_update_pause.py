@@ -12,16 +12,10 @@ import time
 import pytest
 
 import itest_helpers as H
+from host_features import cgroup2, cgroup2_tree, cgroup_freezer, cgroup_v1, cgroup_v1_file, requires
 
 MIB = 1024 * 1024
 COUNTER = "i=0; while true; do i=$((i+1)); echo $i > /out/counter; sleep 0.02; done"
-
-
-def require_v1(controller):
-    path = os.path.join(H.CGROUP_ROOT, controller)
-    if not os.path.isfile(os.path.join(path, "cgroup.procs")) or \
-            os.path.exists(os.path.join(H.CGROUP_ROOT, "cgroup.controllers")):
-        pytest.skip("host has no cgroup v1 %s hierarchy at %s" % (controller, path))
 
 
 def read(path):
@@ -51,6 +45,7 @@ def stalled(oci, seconds=0.5):
     return counter(oci) == before
 
 
+@requires(cgroup_freezer())
 def test_pause_blocks_progress_and_resume_releases_it(oci):
     cid, config = started_counter(oci)
     oci.rt.cmd("pause", cid).check()
@@ -68,6 +63,7 @@ def test_pause_blocks_progress_and_resume_releases_it(oci):
 
 
 @pytest.mark.ours
+@requires(cgroup_freezer())
 def test_paused_status_in_state_file(oci):
     cid, dummy = started_counter(oci)
     oci.rt.cmd("pause", cid).check()
@@ -87,6 +83,7 @@ def test_pause_refuses_created_container(oci):
     assert oci.rt.status(cid) == "created"
 
 
+@requires(cgroup_freezer())
 def test_pause_and_resume_refuse_wrong_status(oci):
     config = oci.config(["sleep", "30"])
     cid = oci.new_id()
@@ -99,6 +96,7 @@ def test_pause_and_resume_refuse_wrong_status(oci):
     assert oci.rt.status(cid) == "paused"
 
 
+@requires(cgroup_freezer())
 def test_kill_paused_container(oci):
     cid, dummy = started_counter(oci)
     pid = oci.rt.state(cid)["pid"]
@@ -109,6 +107,7 @@ def test_kill_paused_container(oci):
     oci.rt.delete(cid).check()
 
 
+@requires(cgroup_freezer())
 def test_delete_force_paused_container(oci):
     config = oci.config(["sh", "-c", "sleep 30 & sleep 30 & wait"])
     H.remove_namespace(config, "pid")  # children outlive init: all must be killed
@@ -121,8 +120,8 @@ def test_delete_force_paused_container(oci):
     assert oci.rt.state_result(cid).returncode != 0
 
 
+@requires(cgroup_v1("memory", "pids"), cgroup_v1_file("cpu", "cpu.cfs_quota_us", why=" (CONFIG_CFS_BANDWIDTH off)"))
 def test_update_memory_pids_cpu(oci):
-    require_v1("memory")
     config = oci.config(["sleep", "30"])
     config["linux"]["resources"]["memory"] = {"limit": 64 * MIB}
     cid = oci.new_id()
@@ -136,8 +135,8 @@ def test_update_memory_pids_cpu(oci):
 
 
 @pytest.mark.ours
+@requires(cgroup_v1("memory"))
 def test_update_persisted_in_state_file(oci):
-    require_v1("memory")
     config = oci.config(["sleep", "30"])
     config["linux"]["resources"]["memory"] = {"limit": 64 * MIB, "reservation": 32 * MIB}
     cid = oci.new_id()
@@ -150,8 +149,8 @@ def test_update_persisted_in_state_file(oci):
 
 
 @pytest.mark.ours
+@requires(cgroup_v1("memory", "pids"))
 def test_invalid_update_changes_nothing(oci):
-    require_v1("memory")
     config = oci.config(["sleep", "30"])
     config["linux"]["resources"]["memory"] = {"limit": 64 * MIB}
     cid = oci.new_id()
@@ -166,8 +165,8 @@ def test_invalid_update_changes_nothing(oci):
     assert oci.rt.read_state_file(cid) == before
 
 
+@requires(cgroup_v1("pids"), cgroup_freezer())
 def test_update_paused_container_and_resources_file(oci):
-    require_v1("pids")
     config = oci.config(["sleep", "30"])
     cid = oci.new_id()
     oci.rt.create_started(cid, oci.bundle(config))
@@ -188,6 +187,7 @@ def test_update_stopped_container_fails(oci):
 
 
 @pytest.mark.ours
+@requires(cgroup2("cgroup.freeze", why=" (kernel without the cgroup v2 freezer)"))
 def test_v2_freezer_of_a_real_container(oci):
     # The host is hybrid: pause uses the v1 freezer, but the container's
     # processes are also in the cgroup2 tree, whose cgroup.freeze the
@@ -195,13 +195,10 @@ def test_v2_freezer_of_a_real_container(oci):
     from runtime.cgroups import freezer
     from runtime.cgroups.detect import V2
     from runtime.cgroups.files import CgroupFiles
-    unified = os.path.join(H.CGROUP_ROOT, "unified")
-    if not os.path.exists(os.path.join(unified, "cgroup.controllers")):
-        pytest.skip("no cgroup2 tree at %s" % unified)
+    unified = cgroup2_tree()
     cid, config = started_counter(oci)
     leaf = os.path.join(unified, config["linux"]["cgroupsPath"].lstrip("/"))
-    if not os.path.exists(os.path.join(leaf, "cgroup.freeze")):
-        pytest.skip("kernel without the cgroup v2 freezer (cgroup.freeze)")
+    assert os.path.exists(os.path.join(leaf, "cgroup.freeze")), os.listdir(leaf)
     files = CgroupFiles()
     try:
         freezer.set_state(files, V2, leaf, True)

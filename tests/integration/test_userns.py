@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 import itest_helpers as H
+from host_features import lsm, namespace, no_lsm, requires, user_namespaces
 
 HOST_ID = 100000
 SIZE = 65536
@@ -52,6 +53,7 @@ def run_out(oci, config, name="out"):
         return handle.read()
 
 
+@requires(user_namespaces())
 def test_uid_mapping_seen_from_inside(oci, searchable):
     config = userns_config(oci, ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups > /out/out;"
                                  " id -u >> /out/out; id -g >> /out/out; touch /out/made"])
@@ -64,6 +66,7 @@ def test_uid_mapping_seen_from_inside(oci, searchable):
     assert (made.st_uid, made.st_gid) == (HOST_ID, HOST_ID)
 
 
+@requires(user_namespaces())
 def test_host_sees_mapped_ids_and_exec_joins_the_user_namespace(oci, searchable):
     config = userns_config(oci, ["sleep", "1000"])
     container_id = oci.new_id()
@@ -84,12 +87,14 @@ def test_host_sees_mapped_ids_and_exec_joins_the_user_namespace(oci, searchable)
     assert result.stdout.splitlines()[0] == "1000"
 
 
+@requires(user_namespaces())
 def test_additional_gids_work_in_the_user_namespace(oci, searchable):
     config = userns_config(oci, ["sh", "-c", "id -G > /out/out"])
     config["process"]["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [10, 20]}
     assert sorted(run_out(oci, config).split()) == ["10", "1000", "20"]
 
 
+@requires(user_namespaces())
 def test_unmapped_root_fails_clearly(oci, searchable):
     config = userns_config(oci, ["true"])
     config["linux"]["uidMappings"] = [{"containerID": 1, "hostID": HOST_ID, "size": 10}]
@@ -98,7 +103,7 @@ def test_unmapped_root_fails_clearly(oci, searchable):
     assert "uidMappings" in result.stderr, result
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="kernel without time namespaces")
+@requires(namespace("time"))
 def test_time_offsets(oci):
     config = oci.config(["sh", "-c", "cat /proc/uptime > /out/out; cat /proc/self/timens_offsets >> /out/out"])
     H.set_namespace(config, "time")
@@ -122,8 +127,9 @@ def test_personality_linux32(oci):
     assert result.stdout.strip() == "i686", result
 
 
-@pytest.mark.skipif(os.path.exists("/sys/fs/selinux/enforce") or os.path.exists("/sys/kernel/security/apparmor"),
-                    reason="checks the errors of a host without AppArmor and SELinux")
+# The runtime's own test (security/lsm.py) is AppArmor's module parameter; the check here
+# also counts a mounted securityfs apparmor dir, so neither view of the host sees an LSM.
+@requires(no_lsm("apparmor", "selinux"))
 @pytest.mark.parametrize("section,key", [("process", "apparmorProfile"), ("process", "selinuxLabel"),
                                          ("linux", "mountLabel")])
 def test_lsm_fields_without_the_lsm(oci, section, key):
@@ -138,7 +144,7 @@ def test_lsm_fields_without_the_lsm(oci, section, key):
     assert run_out(oci, config) == "ran\n"
 
 
-@pytest.mark.skipif(not os.path.exists("/sys/fs/selinux/enforce"), reason="linux.mountLabel needs SELinux on the host")
+@requires(lsm("selinux"))
 def test_mount_label_with_selinux(oci):
     # A label the host's policy knows: the one of the test's own directory.
     label = os.getxattr(oci.tmp, "security.selinux").rstrip(b"\0").decode()
@@ -155,7 +161,7 @@ def test_mount_label_with_selinux(oci):
         assert "context=" not in lines[mount_point], lines[mount_point]
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"), reason="kernel without time namespaces")
+@requires(namespace("time"))
 def test_exec_joins_the_time_namespace(oci):
     config = oci.config(["sleep", "1000"])
     H.set_namespace(config, "time")

@@ -183,7 +183,9 @@ class SimHost(object):
     def path(self, *parts):
         return os.path.join(self.mount_root, *parts)
 
-    def manager(self, container_id="ctr1", cgroups_path=None, syscalls=None):
+    def manager(self, container_id="ctr1", cgroups_path=None, syscalls=None, state_root=None, claims_dir=None):
+        """A planned manager; with ``state_root`` it claims its cgroup in ``claims_dir`` (cgroups/owner.py)."""
         from runtime.cgroups.manager import CgroupManager
+        extra = {"state_root": state_root, "claims_dir": claims_dir} if state_root else {}
         return CgroupManager.plan(container_id, cgroups_path, mount_root=self.mount_root,
-                                  mountinfo=self.mountinfo, files=self.files, syscalls=syscalls)
+                                  mountinfo=self.mountinfo, files=self.files, syscalls=syscalls, **extra)

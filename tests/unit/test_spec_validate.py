@@ -180,6 +180,16 @@ def test_valid_variants(changes):
     validate_config(broken(*changes))
 
 
+def test_annotations_up_to_the_limit_pass():
+    """1 MiB of annotations is an ordinary config; the limit is 4 MiB of JSON."""
+    one_mib = dict(("org.example.%03d" % i, "v" * 4096) for i in range(256))
+    validate_config(broken("annotations", one_mib))
+    at_limit = {"k": "x" * ((4 << 20) - len('{"k":""}'))}
+    validate_config(broken("annotations", at_limit))
+    with pytest.raises(SpecError, match="^annotations: 4194305 bytes as JSON"):
+        validate_config(broken("annotations", {"k": at_limit["k"] + "x"}))
+
+
 @pytest.mark.parametrize("config", [
     {},
     {"process": {"env": ["A=1"]}},
@@ -310,6 +320,7 @@ FAILURES = [
     (("annotations", ["a"]), "annotations", "must be an object"),
     (("annotations", {"": "x"}), 'annotations[""]', "non-empty"),
     (("annotations", {"k": 1}), 'annotations["k"]', "must be a string"),
+    (("annotations", {"k": "x" * (4 << 20)}), "annotations", "more than the limit of 4194304 bytes (4 MiB)"),
     # linux
     (("linux", []), "linux", "must be an object"),
     (("linux.namespaces", {}), "linux.namespaces", "must be a list"),

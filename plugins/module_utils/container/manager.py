@@ -16,24 +16,53 @@ check mode. What each desired state accepts (oci_container's docs):
 A config difference from the one the container was created from (state.json
 keeps it) in cgroup resources only is applied in place; any other means a
 new container, unless ``recreate: never``.
+
+Concurrent runs: a ``converge()`` that has something to do takes the
+name's lock (name_lock.py), plans again under it and holds it to its
+result, so runs on one container take turns and the last one's word
+stands. Processes that do not take that lock (the command line) can still
+change the container between the plan and an action; the action then fails
+as a lost race (the container is gone, already exists, is in another
+status, or its init was killed) and the run plans again from what it
+finds, at most REPLANS times. A container another process is creating is
+waited for.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
 
-from ..runtime.errors import ContainerNotFound, RuntimeFailure
+from ..runtime.errors import ContainerExists, ContainerNotFound, RuntimeFailure, StateError, StatusError
 from ..runtime.ids import validate_id
 from ..runtime.lifecycle.query import describe, load_settled
 from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_pending, live_status
 from . import bundles, drift, logs
 from .desired import STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
+from .name_lock import NameLock
 from .options import IGNORE, SET, STRICT, comparison_path
 
 # Actions that change the host (every other entry in `actions` only reports).
 CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
 DEFAULT_OUTPUT_LINES = 20
+REPLANS = 5
+# A create by another process (the command line) takes well under a second;
+# a creator that died is seen at once (status.live_status).
+CREATING_WAIT = 30.0
+
+
+class ContainerBusy(StateError):
+    """Another process is creating the container."""
+
+
+class _LostRace(Exception):
+    """An action found the container changed by another process since the plan."""
+
+
+def lost_race(error):
+    """True for the errors of an action whose plan another process made stale."""
+    from ..runtime.lifecycle.start import InitUnreachable  # the init of a created container was killed
+    return isinstance(error, (ContainerNotFound, ContainerExists, StatusError, ContainerBusy, InitUnreachable))
 
 
 class ContainerManager(object):
@@ -55,6 +84,8 @@ class ContainerManager(object):
 
     # -- reading ---------------------------------------------------------
     def load(self):
+        self.state = None
+        self.status = "absent"
         if not self.root.exists():
             return
         try:
@@ -66,9 +97,12 @@ class ContainerManager(object):
     def plan(self):
         validate_id(self.name)
         self.load()
+        self.diffs = []
+        self.ignored = []
+        self.diffs_reported_only = False
         want = self.params.get("state") or "started"
         if self.status == CREATING:
-            raise RuntimeFailure("container %s is being created by another process" % self.name)
+            raise ContainerBusy("container %s is being created by another process" % self.name)
         if want == "absent":
             return self._plan_absent()
         if self.state is not None and not (self.params.get("rootfs") or self.params.get("bundle")):
@@ -128,8 +162,10 @@ class ContainerManager(object):
         alive = self.status in (CREATED, RUNNING, PAUSED)
         teardown = (["stop"] if self.status in (RUNNING, PAUSED) else []) + ["delete"]
         if self.diffs and recreate_mode == "never":
-            self.warnings.append("container %s differs from the requested config (%s); left as is "
-                                 "because recreate=never" % (self.name, ", ".join(d.path for d in self.diffs)))
+            message = ("container %s differs from the requested config (%s); left as is "
+                       "because recreate=never" % (self.name, ", ".join(d.path for d in self.diffs)))
+            if message not in self.warnings:  # once, however often the run plans
+                self.warnings.append(message)
             self.diffs_reported_only = True
             return self._plan_status(want, [], new, teardown)
         if recreate_mode == "always" or (self.params.get("restart") and want == "started"):
@@ -159,14 +195,29 @@ class ContainerManager(object):
 
     # -- doing -----------------------------------------------------------
     def converge(self):
-        self.actions = self.plan()
-        before = self._view(self.status, self.diffs, "before")
-        if not self.check_mode:
-            self._run_actions()
+        validate_id(self.name)  # before the name becomes a lock file's name
+        waiting = not self.check_mode and self.params.get("state") == "started" and self.params.get("wait")
+        # Planned first without the lock: bad options fail, and a run with
+        # nothing to do returns, having only read files. A run that acts
+        # plans again under the lock, from what the runs before it left.
+        self.actions = self._plan_settled()
+        lock = self._lock_name() if self.actions and not self.check_mode else None
+        try:
+            if lock is not None:
+                self.actions = self._plan_settled()
+            before = self._view(self.status, self.diffs, "before")
+            if not self.check_mode:
+                self._act()
+            if not waiting:
+                container = self._container()
+        finally:
+            if lock is not None:
+                lock.release(remove=self.status == "absent")
         waited = None
-        if not self.check_mode and self.params.get("state") == "started" and self.params.get("wait"):
+        if waiting:
+            # Not under the lock: a container can run for as long as it likes.
             waited = self._wait()
-        container = self._container()
+            container = self._container()
         result = {
             "changed": any(a in CHANGES for a in self.actions),
             "actions": list(self.actions),
@@ -179,14 +230,53 @@ class ContainerManager(object):
             result["drift"] = [{"path": d.path, "before": d.before, "after": d.after} for d in self.diffs]
         return result
 
-    def _run_actions(self):
-        """Run the planned actions; on failure undo what this run made and say what is left."""
+    def _lock_name(self):
+        """The name's lock (name_lock.py), in a state root made if need be (create would make it)."""
+        self.root.ensure()
+        return NameLock(self.root.path, self.name).acquire()
+
+    def _plan_settled(self):
+        """plan(), once no other process is creating the container (or CREATING_WAIT has passed)."""
+        deadline = time.monotonic() + CREATING_WAIT
+        while True:
+            try:
+                return self.plan()
+            except ContainerBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _act(self):
+        """Run the plan; after a lost race plan again from what is there, and run that."""
         bundle_existed = self.desired is not None and bundles.is_managed(self.desired.bundle)
+        pending = list(self.actions)
+        for attempt in range(REPLANS + 1):
+            try:
+                self._run_actions(pending, bundle_existed, retry=attempt < REPLANS)
+                return
+            except _LostRace:
+                try:
+                    pending = self._plan_settled()
+                except RuntimeFailure as e:
+                    e.partial_result = {"changed": any(a in CHANGES for a in self.done), "actions": list(self.done),
+                                        "rolled_back": []}
+                    raise
+                self.actions = self.done + pending
+
+    def _run_actions(self, actions, bundle_existed, retry=False):
+        """Run ``actions``; on failure undo what this run made and say what is left.
+
+        With ``retry``, a lost race (lost_race()) undoes nothing and raises
+        _LostRace: the caller plans again from the container as it is now.
+        """
+        index = 0
         try:
-            for action in self.actions:
+            for index, action in enumerate(actions):
                 getattr(self, "_do_" + action)()
                 self.done.append(action)
         except RuntimeFailure as e:
+            if retry and lost_race(e):
+                raise _LostRace()
             undone = []
             if "create" in self.done:
                 # A container this run created but could not bring to the asked
@@ -196,7 +286,7 @@ class ContainerManager(object):
                     undone.append("create")
                 except RuntimeFailure as cleanup:
                     self.warn("cleanup after the failure: %s" % cleanup)
-            if "write_bundle" in self.done and not bundle_existed and "create" in undone + self.actions[len(self.done):]:
+            if "write_bundle" in self.done and not bundle_existed and "create" in undone + actions[index:]:
                 bundles.remove(self.desired.bundle)
                 undone.append("write_bundle")
             kept = [a for a in self.done if a not in undone]

@@ -16,7 +16,12 @@ it denies. For an allow rule the requested access must be a subset of the
 rule's; a deny rule matches when the request includes any access it names.
 
 Loading uses bpf(2) BPF_PROG_LOAD; attaching uses BPF_PROG_ATTACH with
-BPF_F_ALLOW_MULTI so programs of parent cgroups keep applying as well.
+BPF_F_ALLOW_MULTI so programs of parent cgroups keep applying as well. A
+cgroup that existed before create may still carry an earlier user's program,
+which would keep denying what the config allows (every attached program must
+allow an access): with ``replace`` the programs attached to that cgroup
+before are detached once the new one is in place (BPF_PROG_QUERY,
+BPF_PROG_GET_FD_BY_ID, BPF_PROG_DETACH), as runc does.
 """
 
 import ctypes
@@ -30,6 +35,9 @@ from ..errors import CgroupError, SyscallError, UnsupportedError
 # <linux/bpf.h>
 BPF_PROG_LOAD = 5
 BPF_PROG_ATTACH = 8
+BPF_PROG_DETACH = 9
+BPF_PROG_GET_FD_BY_ID = 13
+BPF_PROG_QUERY = 16
 BPF_PROG_TYPE_CGROUP_DEVICE = 15
 BPF_CGROUP_DEVICE = 6
 BPF_F_ALLOW_MULTI = 2
@@ -177,14 +185,63 @@ def attach_program(cgroup_dir, prog_fd, syscalls):
         os.close(dir_fd)
 
 
-def apply_device_rules(cgroup_dir, rules, syscalls):
+def apply_device_rules(cgroup_dir, rules, syscalls, replace=False):
     """Enforce normalised ``rules`` on the cgroup2 directory ``cgroup_dir``.
 
     The attachment keeps the program alive, so its fd is closed afterwards;
-    removing the cgroup detaches and frees it.
+    removing the cgroup detaches and frees it. With ``replace`` the device
+    programs attached to ``cgroup_dir`` before are detached afterwards.
     """
+    earlier = attached_program_ids(cgroup_dir, syscalls) if replace else []
     prog_fd = load_program(build_program(rules), syscalls)
     try:
         attach_program(cgroup_dir, prog_fd, syscalls)
     finally:
+        os.close(prog_fd)
+    for prog_id in earlier:
+        detach_program(cgroup_dir, prog_id, syscalls)
+
+
+_QUERY_CAPACITY = 64
+
+
+def attached_program_ids(cgroup_dir, syscalls):
+    """Ids of the BPF_CGROUP_DEVICE programs attached to ``cgroup_dir`` itself (not its ancestors').
+
+    bpf(2) BPF_PROG_QUERY writes the ids into the buffer ``prog_ids`` points
+    at; ids are never 0, so the zeroed buffer's non-zero entries are the answer
+    (the count the kernel writes back into the attr is not needed).
+    """
+    ids = ctypes.create_string_buffer(4 * _QUERY_CAPACITY)  # __u32 ids
+    dir_fd = os.open(cgroup_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        # query: target_fd, attach_type, query_flags, attach_flags, prog_ids, prog_cnt, (pad), prog_attach_flags
+        attr = struct.pack("=IIIIQIIQ", dir_fd, BPF_CGROUP_DEVICE, 0, 0, ctypes.addressof(ids),
+                           _QUERY_CAPACITY, 0, 0)
+        syscalls.bpf(BPF_PROG_QUERY, attr)
+    except SyscallError as exc:
+        raise CgroupError("linux.resources.devices: listing the device filter programs of %s: %s" % (cgroup_dir, exc))
+    finally:
+        os.close(dir_fd)
+    return [prog_id for prog_id in struct.unpack("=%dI" % _QUERY_CAPACITY, ids.raw) if prog_id]
+
+
+def detach_program(cgroup_dir, prog_id, syscalls):
+    """BPF_PROG_DETACH the program ``prog_id`` from ``cgroup_dir``; one detached meanwhile is fine."""
+    try:
+        prog_fd = syscalls.bpf(BPF_PROG_GET_FD_BY_ID, struct.pack("=III", prog_id, 0, 0))
+    except SyscallError as exc:
+        if exc.errno == errno.ENOENT:
+            return
+        raise CgroupError("linux.resources.devices: opening device filter program %d of %s: %s"
+                          % (prog_id, cgroup_dir, exc))
+    dir_fd = os.open(cgroup_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        syscalls.bpf(BPF_PROG_DETACH, struct.pack("=IIII", dir_fd, prog_fd, BPF_CGROUP_DEVICE, 0))
+    except SyscallError as exc:
+        if exc.errno != errno.ENOENT:
+            raise CgroupError("linux.resources.devices: detaching the earlier device filter program %d "
+                              "from %s: %s" % (prog_id, cgroup_dir, exc))
+    finally:
+        os.close(dir_fd)
         os.close(prog_fd)

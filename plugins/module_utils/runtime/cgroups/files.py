@@ -50,6 +50,10 @@ class CgroupFiles(object):
     def rmdir(self, path):
         posix.rmdir(path)
 
+    def inode(self, path):
+        """The inode of a cgroup directory: one per cgroup of a boot (cgroups/owner.py says why)."""
+        return posix.stat(path).st_ino
+
     def listdir(self, path):
         """Names of the entries (control files and child cgroups) of ``path``."""
         return sorted(posix.listdir(path))

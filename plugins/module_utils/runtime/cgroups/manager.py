@@ -9,19 +9,24 @@ hierarchy, including named ones such as name=systemd, on a unified host one
 in the single cgroup2 tree, and on a hybrid host both. The manager remembers
 which directories it created itself, so that destroy() never removes a
 cgroup that existed before (config-linux.md: a runtime MAY use an existing
-cgroup, and it is not the runtime's to delete).
+cgroup, and it is not the runtime's to delete), except the orphan of one of
+this runtime's own containers, which create adopts.
+
+A cgroup belongs to one container at a time: create claims it host-wide and
+records its identity, and delete acts on it only while it is still the same
+cgroup and still claimed by that container (owner.py).
 """
 
 import errno
 import posix  # os without os.py: runtime/pathlite.py says why
-import time
 
 from .. import pathlite
 from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
-from . import detect
+from . import detect, owner
 from .detect import V1, V2
 from .files import CgroupFiles, read_control, write_control, write_plan
+from .lifetime import CgroupLifetime
 from .live import LiveCgroup
 from .membership import STATE_VERSION, join
 
@@ -31,18 +36,28 @@ from .membership import STATE_VERSION, join
 DEFAULT_MOUNT_ROOT = "/sys/fs/cgroup"
 DEFAULT_PARENT = "opencontainer"
 _CGROUPS_PATH = "linux.cgroupsPath"
-_RETRY_INTERVAL = 0.05
 
 
-def resolve_cgroups_path(container_id, cgroups_path):
+def state_root_tag(state_root):
+    """8 hex digits of the SHA-256 of the state root's real path: its level in default cgroup paths."""
+    import hashlib  # create only
+    from os.path import realpath
+    return hashlib.sha256(realpath(state_root).encode("utf-8")).hexdigest()[:8]
+
+
+def resolve_cgroups_path(container_id, cgroups_path, state_root=None):
     """The container's cgroup path relative to each hierarchy's root.
 
     Both "/a/b" and "a/b" name a/b below the root of every hierarchy; None
-    (or "") means opencontainer/<id>.
+    (or "") means opencontainer/<tag>/<id>, where the tag tells state roots
+    apart (state_root_tag): one id may live in two state roots, never in one
+    cgroup. Without a state root (unit tests) it is opencontainer/<id>.
     """
     if cgroups_path is None or cgroups_path == "":
         # The id becomes a path component: validate_id refuses "/" and "..".
-        return "%s/%s" % (DEFAULT_PARENT, validate_id(container_id))
+        if state_root is None:
+            return "%s/%s" % (DEFAULT_PARENT, validate_id(container_id))
+        return "%s/%s/%s" % (DEFAULT_PARENT, state_root_tag(state_root), validate_id(container_id))
     if not isinstance(cgroups_path, str):
         raise CgroupError("%s: must be a string, not %r" % (_CGROUPS_PATH, cgroups_path))
     if not cgroups_path.startswith("/") and cgroups_path.count(":") == 2:
@@ -61,14 +76,15 @@ def resolve_cgroups_path(container_id, cgroups_path):
     return "/".join(parts)
 
 
-class CgroupManager(LiveCgroup):
+class CgroupManager(CgroupLifetime, LiveCgroup):
     """See the module docstring; build one with plan() or from_dict().
 
-    update, freeze/thaw and stats of a running container come from LiveCgroup.
+    create and destroy come from CgroupLifetime (lifetime.py); update,
+    freeze/thaw and stats of a running container from LiveCgroup.
     """
 
     def __init__(self, container_id, mode, hierarchies, path, created=None,
-                 files=None, syscalls=None):
+                 files=None, syscalls=None, claim=None, identity=None):
         self.container_id = container_id
         self.mode = mode
         self.hierarchies = list(hierarchies)
@@ -76,23 +92,41 @@ class CgroupManager(LiveCgroup):
         self.created = list(created or [])
         self._files = files if files is not None else CgroupFiles()
         self._syscalls_obj = syscalls
+        # {"token", "file", "state_root", "adopt"} of the host-wide claim (owner.py); None: no claim
+        self.claim = claim
+        # {"boot_id", "inodes"} of the directories once they exist (owner.identity)
+        self.identity = identity
+        # leaf directories that existed before create: their old limits are reset by apply()
+        self.preexisting = []
 
     # -- construction / persistence --------------------------------------
     @classmethod
     def plan(cls, container_id, cgroups_path, mount_root=DEFAULT_MOUNT_ROOT, mountinfo=None,
-             files=None, syscalls=None):
-        """Decide where the container's cgroups go; touches nothing."""
-        path = resolve_cgroups_path(container_id, cgroups_path)
+             files=None, syscalls=None, state_root=None, claims_dir=owner.CLAIMS_DIR):
+        """Decide where the container's cgroups go; touches nothing.
+
+        With ``state_root`` the default path is that state root's, and create
+        claims the cgroup in ``claims_dir`` for the container ``state_root``/``container_id``.
+        """
+        path = resolve_cgroups_path(container_id, cgroups_path, state_root)
         files = files if files is not None else CgroupFiles()
         if mountinfo is None:
             mountinfo = detect.read_host_mountinfo()
         mode, hierarchies = detect.detect_hierarchies(mount_root, mountinfo, files)
-        return cls(container_id, mode, hierarchies, path, files=files, syscalls=syscalls)
+        claim = None
+        if state_root is not None:
+            from os.path import realpath
+            claim = {"token": posix.urandom(16).hex(), "state_root": realpath(state_root),
+                     "file": owner.Claims(claims_dir, files).file_for(path),
+                     # the default path is this runtime's own: an orphan there is always one of ours
+                     "adopt": not cgroups_path}
+        return cls(container_id, mode, hierarchies, path, files=files, syscalls=syscalls, claim=claim)
 
     def to_dict(self):
         return {"version": STATE_VERSION, "container_id": self.container_id, "mode": self.mode,
                 "path": self.path, "hierarchies": [h.to_dict() for h in self.hierarchies],
-                "paths": self.paths, "created": list(self.created)}
+                "paths": self.paths, "created": list(self.created),
+                "claim": self.claim, "identity": self.identity}
 
     @classmethod
     def from_dict(cls, data, files=None, syscalls=None):
@@ -103,7 +137,8 @@ class CgroupManager(LiveCgroup):
                 raise ValueError("unknown mode %r" % (data["mode"],))
             hierarchies = [detect.Hierarchy.from_dict(h) for h in data["hierarchies"]]
             return cls(data["container_id"], data["mode"], hierarchies, data["path"],
-                       data.get("created") or [], files=files, syscalls=syscalls)
+                       data.get("created") or [], files=files, syscalls=syscalls,
+                       claim=data.get("claim"), identity=data.get("identity"))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CgroupError("saved cgroup state is unusable: %s" % (exc,))
 
@@ -154,68 +189,6 @@ class CgroupManager(LiveCgroup):
             dirs.append(pathlite.join(dirs[-1], part))
         return dirs
 
-    # -- create -----------------------------------------------------------
-    def create(self):
-        """mkdir the container's cgroup in every hierarchy, parents included."""
-        made = []
-        try:
-            for hierarchy in self.hierarchies:
-                for directory in self._ancestors(hierarchy)[1:]:
-                    if self._mkdir(directory):
-                        made.append(directory)
-                if not hierarchy.is_v2 and "cpuset" in hierarchy.controllers:
-                    self._inherit_cpuset(hierarchy)
-        except Exception:
-            # Leave nothing half-made behind: remove what this call created.
-            for directory in reversed(made):
-                try:
-                    self._files.rmdir(directory)
-                except OSError:
-                    pass
-            raise
-        self.created.extend(made)
-
-    def require_empty(self):
-        """Refuse a cgroup that already holds processes (before the init joins it).
-
-        kill --all, pause and delete act on every process of the container's
-        cgroup; in a cgroup shared with another container, or a populated one
-        such as /system.slice, they would reach processes that are not the
-        container's. runc 1.1 warns about it and runc 1.2 refuses it
-        (opencontainers/runc#3132).
-        """
-        pids = self.pids()
-        if pids:
-            raise CgroupError("%s: cgroup /%s already holds %d process(es) (pid %s); a container "
-                              "needs a cgroup of its own" % (_CGROUPS_PATH, self.path, len(pids),
-                                                             ", ".join(str(pid) for pid in pids[:5])))
-
-    def _mkdir(self, directory):
-        try:
-            self._files.mkdir(directory)
-            return True
-        except OSError as exc:
-            if exc.errno == errno.EEXIST and self._files.isdir(directory):
-                return False  # reused; not ours to remove later
-            raise CgroupError("%s: creating cgroup %s: %s"
-                              % (_CGROUPS_PATH, directory, posix.strerror(exc.errno or 0)))
-
-    def _inherit_cpuset(self, hierarchy):
-        # cpusets.rst: a new v1 cpuset starts with empty cpus and mems, and a
-        # task cannot join a cpuset with no cpus/mems (ENOSPC), so each empty
-        # level gets its parent's value, top down.
-        dirs = self._ancestors(hierarchy)
-        for filename in ("cpuset.cpus", "cpuset.mems"):
-            inherited = read_control(self._files, dirs[0], filename)
-            for directory in dirs[1:]:
-                current = read_control(self._files, directory, filename)
-                if current:
-                    inherited = current
-                elif inherited:
-                    write_control(self._files, directory, filename, inherited,
-                                  "%s: copying %s from the parent cgroup" % (_CGROUPS_PATH,
-                                                                             filename))
-
     # -- apply ------------------------------------------------------------
     def apply(self, resources, default_devices=True):
         """Write ``linux.resources`` (a dict, None or {}) to the control files.
@@ -227,11 +200,27 @@ class CgroupManager(LiveCgroup):
         """
         from .resources import translate
         plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
+        self._reset_stale_limits()
         self._enable_planned_v2_controllers(plan)
         write_plan(self._files, self._targets(plan))
         if plan.device_flavor == V2:
             from . import devices_bpf
-            devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())
+            directory = self._dir(self._v2())
+            devices_bpf.apply_device_rules(directory, plan.device_rules, self._syscalls(),
+                                           replace=directory in self.preexisting)
+
+    def _reset_stale_limits(self):
+        """Give a cgroup that existed before create a new cgroup's limits back (reset.py says why)."""
+        if not self.preexisting:
+            return
+        from .reset import stale_limit_writes
+        for hierarchy in self.hierarchies:
+            directory = self._dir(hierarchy)
+            if directory in self.preexisting:
+                for filename, value in stale_limit_writes(self._files, hierarchy, directory):
+                    write_control(self._files, directory, filename, value,
+                                  "%s: resetting %s, left by an earlier user of cgroup /%s"
+                                  % (_CGROUPS_PATH, filename, self.path))
 
     def _targets(self, plan):
         """(directory, file name, Write) of each write of a plan, in order."""
@@ -320,71 +309,6 @@ class CgroupManager(LiveCgroup):
         found.update(int(line) for line in content.split() if line.isdigit())
         for child in children:
             self._collect_pids(pathlite.join(directory, child), found)
-
-    # -- destroy ------------------------------------------------------------
-    def destroy(self, timeout=5.0):
-        """rmdir the cgroups this manager created, deepest first.
-
-        Below the container's cgroup everything goes (child cgroups made by
-        the container too). A created parent such as /opencontainer is shared
-        with other containers: it is removed only once it has no child
-        cgroup left. EBUSY (processes still exiting) is retried until
-        ``timeout`` seconds have passed; missing directories are fine.
-        """
-        deadline = time.monotonic() + timeout
-        errors = []
-        leaves = set(self.paths.values())
-        ordered = sorted(set(self.created), key=lambda p: (p.count("/"), p), reverse=True)
-        for directory in ordered:
-            try:
-                if any(directory == leaf or directory.startswith(leaf + "/") for leaf in leaves):
-                    self._remove_tree(directory, deadline)
-                else:
-                    self._remove_shared_parent(directory, deadline)
-            except CgroupError as exc:
-                errors.append(str(exc))
-        self.created = [d for d in self.created if self._files.isdir(d)]
-        if errors:
-            raise CgroupError("removing the cgroups of container %s: %s"
-                              % (self.container_id, "; ".join(errors)))
-
-    def _remove_shared_parent(self, directory, deadline):
-        try:
-            if self._files.subdirs(directory):
-                return  # other containers' cgroups live here: leave it to them
-        except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                return
-            raise CgroupError("listing %s: %s" % (directory, posix.strerror(exc.errno or 0)))
-        self._rmdir(directory, deadline, shared=True)
-
-    def _remove_tree(self, directory, deadline):
-        try:
-            children = self._files.subdirs(directory)
-        except OSError as exc:
-            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-                return
-            raise CgroupError("listing %s: %s" % (directory, posix.strerror(exc.errno or 0)))
-        for child in children:
-            self._remove_tree(pathlite.join(directory, child), deadline)
-        self._rmdir(directory, deadline)
-
-    def _rmdir(self, directory, deadline, shared=False):
-        while True:
-            try:
-                self._files.rmdir(directory)
-                return
-            except OSError as exc:
-                if exc.errno == errno.ENOENT:
-                    return
-                if shared and exc.errno in (errno.EBUSY, errno.ENOTEMPTY) \
-                        and self._files.isdir(directory) and self._files.subdirs(directory):
-                    return  # another container made a cgroup here meanwhile
-                if exc.errno != errno.EBUSY or time.monotonic() >= deadline:
-                    hint = " (processes are still in it)" if exc.errno == errno.EBUSY else ""
-                    raise CgroupError("rmdir %s: %s%s"
-                                      % (directory, posix.strerror(exc.errno or 0), hint))
-            time.sleep(_RETRY_INTERVAL)
 
     # -- for the rootfs room -------------------------------------------------
     def container_mounts(self):

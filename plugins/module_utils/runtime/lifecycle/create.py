@@ -120,7 +120,7 @@ class _Creation(object):
         config = self.bundle.config
         linux = config.get("linux") or {}
         self.save()
-        self.cgroup = CgroupManager.plan(self.id, linux.get("cgroupsPath"))
+        self.cgroup = CgroupManager.plan(self.id, linux.get("cgroupsPath"), state_root=self.root.path)
         self.cgroup.require_thawed()  # else the init would wait in the freezer, and create with it
         self.state["cgroup"] = self.cgroup.to_dict()
         self.save()  # delete can clean up even if we are killed while creating cgroups

@@ -6,9 +6,11 @@
 runtime.md "Delete": deleting a container whose process still runs (or that
 is created and waiting) is an error unless forced; forced, every process in
 its cgroup gets SIGKILL first. Then: wait for the monitor to record the exit
-and finish its on-stop handlers, remove the cgroups create made (not
-pre-existing ones), remove the state directory, and run the poststop hooks
-(lifecycle step 13; a failing poststop hook is only a warning).
+and finish its on-stop handlers, remove the cgroups create made or adopted
+(not pre-existing ones of others), remove the state directory, and run the
+poststop hooks (lifecycle step 13; a failing poststop hook is only a
+warning). A cgroup that is no longer the container's (cgroups/owner.py) is
+neither signalled nor removed.
 
 The container lock is not held while waiting: the monitor needs it to record
 the exit.
@@ -47,10 +49,7 @@ def delete(state_root, container_id, force=False, warn=None, timeout=MONITOR_GRA
     try:
         state = root.load(container_id)
         if state.get("cgroup"):
-            from ..cgroups.manager import CgroupManager
-            manager = CgroupManager.from_dict(state["cgroup"])
-            _kill_leftovers(manager, timeout)
-            manager.destroy()
+            _remove_cgroup(state, container_id, timeout, warn)
         if state.get("network"):
             from ..network.wiring import release as release_network
             for problem in release_network(root.path, container_id, state["network"]):
@@ -82,6 +81,25 @@ def _wait_for_exit(state, timeout, warn):
                 raise RuntimeFailure("container process {0} did not exit after SIGKILL".format(pid))
             time.sleep(0.002)
         _reap_if_child(pid)
+
+
+def _remove_cgroup(state, container_id, timeout, warn):
+    """Kill what is left in the container's cgroup and remove it, if it is still the container's.
+
+    A cgroup removed and made again by someone else, or claimed by another
+    container since, is not this container's to empty or remove
+    (cgroups/owner.py): it is left as it is.
+    """
+    from ..cgroups.manager import CgroupManager
+    manager = CgroupManager.from_dict(state["cgroup"])
+    if not manager.owns_cgroup():
+        if warn:
+            warn("cgroup /%s is no longer container %s's (another container or user has it now): left as it is"
+                 % (manager.path, container_id))
+        manager.release_claim()
+        return
+    _kill_leftovers(manager, timeout)
+    manager.destroy()
 
 
 def _kill_leftovers(manager, timeout):

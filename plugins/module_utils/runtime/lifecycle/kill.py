@@ -55,7 +55,9 @@ def signal_all(state, sig):
     from ..cgroups.manager import CgroupManager
     pids = set()
     if state.get("cgroup"):
-        pids.update(CgroupManager.from_dict(state["cgroup"]).pids())
+        manager = CgroupManager.from_dict(state["cgroup"])
+        if manager.owns_cgroup():  # else its processes are another container's (cgroups/owner.py)
+            pids.update(manager.pids())
     if state.get("pid") and process_alive(state["pid"], state.get("pid_start_time")):
         pids.add(state["pid"])
     for pid in sorted(pids):

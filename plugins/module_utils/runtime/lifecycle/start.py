@@ -31,6 +31,10 @@ class StartError(RuntimeFailure):
     pass
 
 
+class InitUnreachable(StartError):
+    """The init is not listening (any more): it was killed, e.g. by `kill` from another process."""
+
+
 def start(state_root, container_id, warn=None):
     root = StateRoot(state_root)
     lock = root.lock(container_id)
@@ -63,7 +67,7 @@ def _tell_init(dir_fd, state_json):
         sock.shutdown(_socket.SHUT_WR)
         return read_until_eof(sock)
     except OSError as e:
-        raise StartError("cannot reach the container's init: %s" % (e.strerror or e))
+        raise InitUnreachable("cannot reach the container's init: %s" % (e.strerror or e))
     finally:
         sock.close()
 

@@ -14,6 +14,7 @@ from .checks_common import (
     item, kernel_string, list_of, map_of, nonempty_key, nonempty_string,
     object_of, check_object, string,
 )
+from ..standalone.jsonlite import dumps
 from .names import HOOK_PHASES
 
 _MOUNT = object_of({
@@ -67,7 +68,18 @@ def check_hooks(config, for_create):
 
 _ANNOTATIONS = map_of(string, nonempty_key)
 
+# The runtime carries the annotations in the container's state to every
+# hook and, at create, to the container's init (process/sync.py, whose
+# MAX_MESSAGE of 16 MiB leaves room for this twice over, JSON escapes
+# included). A bound known before anything exists gives a clear error
+# instead of a failure half-way through create.
+MAX_ANNOTATIONS_BYTES = 4 << 20
+
 
 def check_annotations(config, for_create):
     if "annotations" in config:
         _ANNOTATIONS(config["annotations"], "annotations")
+        size = len(dumps(config["annotations"]).encode("utf-8"))
+        if size > MAX_ANNOTATIONS_BYTES:
+            fail("annotations", "%d bytes as JSON, more than the limit of %d bytes (%d MiB)"
+                 % (size, MAX_ANNOTATIONS_BYTES, MAX_ANNOTATIONS_BYTES >> 20))
