@@ -228,3 +228,15 @@ def _unreachable_bind_source(oci, locked, data):
     oci.rt.wait_status(container_id, "stopped")
     with open(oci.out_file("out")) as handle:
         assert handle.read() == "reached\n1\n"
+
+
+def test_no_pivot_in_a_user_namespace(oci, searchable):  # noqa: F811
+    """--no-pivot in a user namespace, where the host's mounts are locked
+    (detaching them may be refused: then they are covered by a tmpfs)."""
+    config = userns_config(oci, ["sh", "-c", "id -u > /out/out"])
+    container_id = oci.new_id()
+    oci.rt._remember(container_id)  # pylint: disable=protected-access
+    result = oci.rt.cmd("run", "--no-pivot", "--bundle", oci.bundle(config), container_id)
+    assert result.returncode == 0, result
+    with open(oci.out_file("out")) as handle:
+        assert handle.read() == "0\n"
