@@ -34,13 +34,13 @@ def hooks_of(config, phase):
     return (config.get("hooks") or {}).get(phase) or []
 
 
-def run_phase(config, phase, state_json, warn=None, preexec=None):
+def run_phase(config, phase, state_json, warn=None, preexec=None, cwd=None):
     """Run every hook of ``phase`` in order with ``state_json`` (bytes or dict) on stdin.
 
     Without ``warn`` the first failure raises HookError; with ``warn`` (a
     callable taking a message) failures are reported and the rest still run.
     ``preexec`` runs in each hook's process right before its exec
-    (hookexec.run_hook).
+    (hookexec.run_hook); ``cwd`` is its working directory ("/" by default).
     """
     hook_list = hooks_of(config, phase)
     if not hook_list:
@@ -54,7 +54,7 @@ def run_phase(config, phase, state_json, warn=None, preexec=None):
         state_json = jsonlite.dumps(state_json).encode("utf-8")
     for index, hook in enumerate(hook_list):
         try:
-            hookexec.run_hook(hook, state_json, preexec=preexec)
+            hookexec.run_hook(hook, state_json, cwd=cwd, preexec=preexec)
         except hookexec.HookFailed as e:
             message = "hooks.%s[%d]: %s" % (phase, index, e)
             if warn is None:

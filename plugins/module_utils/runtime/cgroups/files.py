@@ -87,8 +87,43 @@ def write_error(exc, field, path, text):
     """The error to raise for ``exc`` from writing ``text`` to ``path``."""
     if exc.errno in (errno.EOPNOTSUPP, errno.ENOTSUP):
         return UnsupportedError("%s: writing %s to %s: %s" % (field, text, path, posix.strerror(exc.errno)))
-    return CgroupError("%s: writing %s to %s: %s"
-                       % (field, text, path, posix.strerror(exc.errno) if exc.errno else exc))
+    error = CgroupError("%s: writing %s to %s: %s"
+                        % (field, text, path, posix.strerror(exc.errno) if exc.errno else exc))
+    error.errno = exc.errno  # write_plan retries on EINVAL
+    return error
+
+
+def write_plan(files, targets, written=None):
+    """Make the writes of ``targets`` ((directory, file name, Write), in order).
+
+    ``written`` (a list) receives (directory, file name, value before) of
+    each write made, for a caller that restores them on failure. A write
+    marked ``retry_after_next`` that the kernel refuses with EINVAL is made
+    again after the next one: runc's order for the cpu bandwidth (fs/cpu.go),
+    where a new period checked against the old quota can exceed the parent's
+    quota although the new pair fits (sched-bwc.rst "Hierarchical
+    considerations").
+    """
+    deferred = None
+    for directory, filename, write in targets:
+        before = read_control(files, directory, filename) if written is not None else None
+        try:
+            write_control(files, directory, filename, write.value, write.field)
+        except CgroupError as exc:
+            if not write.retry_after_next or getattr(exc, "errno", None) != errno.EINVAL:
+                raise
+            deferred = (directory, filename, write, before, exc)
+            continue
+        if written is not None:
+            written.append((directory, filename, before))
+        if deferred is not None:
+            directory, filename, write, before, dummy = deferred
+            deferred = None
+            write_control(files, directory, filename, write.value, write.field)
+            if written is not None:
+                written.append((directory, filename, before))
+    if deferred is not None:
+        raise deferred[-1]
 
 
 def read_control(files, directory, filename):

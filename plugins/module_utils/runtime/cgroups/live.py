@@ -14,7 +14,7 @@ from .. import pathlite
 
 from ..errors import CgroupError, UnsupportedError
 from .detect import V1, V2
-from .files import read_control, write_control
+from .files import write_plan
 
 # The resources tables, freezer, stats and devices_bpf are imported where they
 # are used: every exec builds a CgroupManager (a LiveCgroup) only to join the
@@ -37,10 +37,7 @@ class LiveCgroup(object):
         self._enable_planned_v2_controllers(plan)
         done = []
         try:
-            for directory, filename, write in self._targets(plan):
-                before = read_control(self._files, directory, filename)
-                write_control(self._files, directory, filename, write.value, write.field)
-                done.append((directory, filename, before))
+            write_plan(self._files, self._targets(plan), done)
             if plan.device_flavor == V2:
                 from . import devices_bpf
                 devices_bpf.apply_device_rules(self._dir(self._v2()), plan.device_rules, self._syscalls())

@@ -25,7 +25,7 @@ from ..errors import CgroupError, UnsupportedError
 from ..ids import validate_id
 from . import detect, owner
 from .detect import V1, V2
-from .files import CgroupFiles, read_control, write_control
+from .files import CgroupFiles, read_control, write_control, write_plan
 from .lifetime import CgroupLifetime
 from .live import LiveCgroup
 from .membership import STATE_VERSION, join
@@ -202,8 +202,7 @@ class CgroupManager(CgroupLifetime, LiveCgroup):
         plan = translate(resources, self._locate, self._read_memory_limit, default_devices)
         self._reset_stale_limits()
         self._enable_planned_v2_controllers(plan)
-        for directory, filename, write in self._targets(plan):
-            write_control(self._files, directory, filename, write.value, write.field)
+        write_plan(self._files, self._targets(plan))
         if plan.device_flavor == V2:
             from . import devices_bpf
             directory = self._dir(self._v2())

@@ -95,6 +95,10 @@ def cpu(section):
     # against the new period (a fresh cgroup has quota -1, so any period fits).
     add("period", "cpu.cfs_period_us", 0)
     add("quota", "cpu.cfs_quota_us", -1)
+    if len(writes) >= 2 and writes[-2].filename == "cpu.cfs_period_us" and writes[-1].filename == "cpu.cfs_quota_us":
+        # ...unless the new period with the old quota exceeds the parent's
+        # quota, while the new pair fits: then quota first (runc's fs/cpu.go).
+        writes[-2].retry_after_next = True
     add("burst", "cpu.cfs_burst_us", 0, skip_zero=False)
     # sched-rt-group.rst: runtime must fit in the period, so period first.
     add("realtimePeriod", "cpu.rt_period_us", 0)

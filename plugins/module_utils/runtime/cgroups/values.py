@@ -24,9 +24,11 @@ class Write(object):
 
     ``fallback`` is an older/newer name of the same file, used when
     ``filename`` does not exist (e.g. blkio.weight vs blkio.bfq.weight).
+    ``retry_after_next``: when the kernel refuses this write with EINVAL,
+    make the next write first and then this one again (files.write_plan).
     """
 
-    __slots__ = ("controller", "filename", "value", "field", "fallback")
+    __slots__ = ("controller", "filename", "value", "field", "fallback", "retry_after_next")
 
     def __init__(self, controller, filename, value, field, fallback=None):
         self.controller = controller
@@ -34,6 +36,7 @@ class Write(object):
         self.value = str(value)
         self.field = field
         self.fallback = fallback
+        self.retry_after_next = False
 
     def __repr__(self):
         return "Write(%s/%s=%r from %s)" % (self.controller, self.filename, self.value, self.field)

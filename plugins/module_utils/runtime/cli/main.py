@@ -160,12 +160,12 @@ def cmd_list(root, flags, positionals, log):
 
 
 def cmd_create(root, flags, positionals, log):
-    _refuse_no_pivot(flags)
     from ..lifecycle.create import create
     from ..process import spawn
     spawn.HAND_OFF_TO_SUBREAPER = True  # conmon reaps the init itself (process/spawn.py)
     create(root, positionals[0], flags.get("bundle") or posix.getcwd(), pid_file=flags.get("pid-file"),
-           preserve_fds=_preserve_fds(flags), warn=log.warn, console_socket=flags.get("console-socket") or None)
+           preserve_fds=_preserve_fds(flags), warn=log.warn, console_socket=flags.get("console-socket") or None,
+           no_pivot=bool(flags.get("no-pivot")))
     return 0
 
 
@@ -194,7 +194,6 @@ def cmd_delete(root, flags, positionals, log):
 
 
 def cmd_run(root, flags, positionals, log):
-    _refuse_no_pivot(flags)
     from .run import run
     return run(root, positionals[0], flags.get("bundle") or posix.getcwd(), flags, log,
                preserve_fds=_preserve_fds(flags))
@@ -255,11 +254,6 @@ def _host_is_cgroup2_only():
     except RuntimeFailure:
         return False  # no cgroup mounted at all: certainly not a cgroup v2 host
     return mode == UNIFIED
-
-
-def _refuse_no_pivot(flags):
-    if flags.get("no-pivot"):
-        raise RuntimeFailure("--no-pivot is not supported: this runtime always uses pivot_root")
 
 
 def _preserve_fds(flags):

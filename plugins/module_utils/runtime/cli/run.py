@@ -44,7 +44,8 @@ def run(root, container_id, bundle, flags, log, preserve_fds=0):
     try:
         try:
             state = create(root, container_id, bundle, pid_file=flags.get("pid-file"),
-                           preserve_fds=preserve_fds, warn=log.warn, console_socket=console)
+                           preserve_fds=preserve_fds, warn=log.warn, console_socket=console,
+                           no_pivot=bool(flags.get("no-pivot")))
         finally:
             if receiver is not None:
                 console.close()

@@ -35,7 +35,7 @@ LOG_FILE = "container.log"
 
 
 def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0, warn=None,
-           log_path=None, log_max_size=1024 * 1024, console_socket=None, replacing=None):
+           log_path=None, log_max_size=1024 * 1024, console_socket=None, replacing=None, no_pivot=False):
     """Create container ``container_id`` from the bundle; return its stored state.
 
     With ``log_path`` the container's stdout and stderr go to that file
@@ -46,6 +46,7 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
     ``bundle_path`` may be a loaded spec.load.Bundle. ``replacing``: a
     services.recreate.Replacement, when the monitor's restart helper creates
     the container again in its existing, locked state directory.
+    ``no_pivot``: runc's --no-pivot (rootfs/pivot.py move_root_into).
     """
     validate_id(container_id)
     _check_paths(bundle=bundle_path, pid_file=pid_file, log_path=log_path, console_socket=console_socket)
@@ -74,6 +75,9 @@ def create(state_root, container_id, bundle_path, pid_file=None, preserve_fds=0,
         job.state.update(replacing.carry)
     job.network = network
     job.console_socket = console_socket
+    job.no_pivot = no_pivot
+    if no_pivot:
+        job.state["no_pivot"] = True  # a restart or boot makes it again the same way (services/)
     if log_path:
         path = os.path.join(container_dir, LOG_FILE) if log_path is True else custom_log
         job.log = spawner.OutputLog(path, log_max_size)
@@ -111,6 +115,7 @@ class _Creation(object):
         self.cgroup = None
         self.log = None
         self.console_socket = None
+        self.no_pivot = False
         self.sock = None
         self.network = None
         self.failed = False
@@ -159,7 +164,7 @@ class _Creation(object):
             self.save()
         ctx = spawner.InitContext(init_config, self.bundle.rootfs, self.root.path, self.dir,
                                   cgroup=self.cgroup, preserve_fds=self.preserve_fds, log=self.log,
-                                  console=self.console_socket)
+                                  console=self.console_socket, no_pivot=self.no_pivot)
         self.sock, monitor_pid, init_pid = spawner.spawn(ctx, self.dir_fd)
         self.state.update({
             "pid": init_pid,

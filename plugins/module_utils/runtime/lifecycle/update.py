@@ -56,6 +56,24 @@ def _to_apply(changes, merged):
     return applied
 
 
+def unlimited_memory_lifts_swap(current, changes):
+    """``changes`` where a memory limit of -1 (unlimited) without a swap
+    value also makes swap -1, when the container has a swap limit.
+
+    runc's fs/memory.go does the same: memory+swap below an unlimited memory
+    limit is refused by the kernel (memory.rst 2.5: memsw >= memory), and
+    "-1 means unlimited" is what the caller asked for.
+    """
+    memory = changes.get("memory")
+    if not isinstance(memory, dict) or memory.get("limit") != -1 or "swap" in memory:
+        return changes
+    if ((current or {}).get("memory") or {}).get("swap") is None:
+        return changes
+    changes = dict(changes)
+    changes["memory"] = dict(memory, swap=-1)
+    return changes
+
+
 def _check_before_update(manager, merged, changes):
     # config-linux.md memory.checkBeforeUpdate: a new limit lower than the
     # current usage MUST be rejected instead of making the kernel reclaim.
@@ -82,6 +100,7 @@ def update(root, container_id, resources, warn=None):
         require("update", container_id, live_status(state))
         config = state.get("config") if isinstance(state.get("config"), dict) else {}
         linux = config.get("linux") if isinstance(config.get("linux"), dict) else {}
+        resources = unlimited_memory_lifts_swap(linux.get("resources"), resources)
         merged = merge_resources(linux.get("resources") or {}, resources)
         validate_resources(merged, FIELD)
         if not state.get("cgroup"):

@@ -99,7 +99,10 @@ def init_main(ctx, sock, listener):
 def _create_phase(ctx, sock):
     config = ctx.config
     membership.join(ctx.cgroups_to_join, 0)
+    source_fds = None
     if ctx.userns is not None:
+        # As the host's root, before the mapped root may no longer reach them.
+        source_fds = rootfs.open_bind_sources(config, ctx.rootfs)
         # Returns in the container's init only (a child of this process): userns.py.
         ctx.userns.init_side(config, sock)
         ctx.userns = None
@@ -107,17 +110,21 @@ def _create_phase(ctx, sock):
     new = namespaces.enter(config)
     if new & C.CLONE_NEWNET:
         namespaces.loopback_up()
-    built = rootfs.build_root(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else ())
+    built = rootfs.build_root(config, ctx.rootfs, ctx.cgroup.container_mounts() if ctx.cgroup else (),
+                              source_fds=source_fds)
     if ctx.pid_sent_fd is not None:
         os.read(ctx.pid_sent_fd, 1)  # EOF: the monitor's "pid" is on the socket before ours (spawn.py)
         os.close(ctx.pid_sent_fd)
         ctx.pid_sent_fd = None
     sync.send(sock, "prestart")
     msg = sync.recv(sock, expect="continue", what="runtime")
-    hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"))
+    # runc runs them with the rootfs as working directory (the spec leaves
+    # it open): a hook's relative paths, e.g. of a bind mount, then land in
+    # the container.
+    hooks.run_phase(config, "createContainer", msg["state"].encode("utf-8"), cwd=ctx.rootfs)
     # Needs the host's libseccomp: before pivot_root.
     ctx.seccomp = seccomp_filter.compile_optional((config.get("linux") or {}).get("seccomp"))
-    rootfs.switch_root(config, ctx.rootfs)
+    rootfs.switch_root(config, ctx.rootfs, no_pivot=ctx.no_pivot)
     process = config.get("process")
     if process and process.get("terminal"):
         host_dev = built.host_dev if built is not None else None

@@ -71,8 +71,10 @@ class InitContext(object):
     """What the init needs; it is inherited through fork(), never serialised."""
 
     def __init__(self, config, rootfs, state_root, container_dir, cgroup=None, preserve_fds=0,
-                 log=None, console=None):
+                 log=None, console=None, no_pivot=False):
         self.config = config
+        # --no-pivot: MS_MOVE the rootfs onto "/" and chroot (rootfs/pivot.py)
+        self.no_pivot = no_pivot
         # process.terminal: the --console-socket path or a connected socket
         self.console = console
         # OutputLog or None (inherit the caller's stdio)

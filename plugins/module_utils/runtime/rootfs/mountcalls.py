@@ -19,7 +19,7 @@ import os
 import posixpath
 import stat
 
-from ..errors import RootfsError, SyscallError
+from ..errors import RootfsError, SyscallError, UnsupportedError
 from ..syscalls import consts as C
 from .options import locked_flags, remount_flags
 from .securejoin import mount_target
@@ -29,8 +29,11 @@ class MountContext(object):
     """What every mount entry needs, and what the later steps learn."""
 
     def __init__(self, rootfs, syscalls, bundle=None, cgroup_mounts=(), cgroupns=False, mount_label="",
-                 host_dev=None):
+                 host_dev=None, source_fds=None):
         self.rootfs = rootfs
+        # config mounts index -> fd of a detached copy of its bind source,
+        # made before the user namespace was entered (open_bind_sources)
+        self.source_fds = dict(source_fds or {})
         self.syscalls = syscalls
         # hostdev.HostDev: mount points are never created in the host's /dev
         self.host_dev = host_dev
@@ -72,6 +75,25 @@ def call_mount(where, sc, source, target, fstype, flags, data, action="mount(2)"
                                flags, data or ""))
         error.errno = exc.errno  # callers fall back on some errnos
         raise error
+
+
+def apply_recursive_attributes(where, ctx, destination, options):
+    """The "rro", "rnosuid"... options: one mount_setattr(2) call with
+    AT_RECURSIVE on the mount just made, which changes it and every mount
+    beneath it (a recursive bind brings the source's sub-mounts along)."""
+    if not options.recursive_names:
+        return
+    with Target(where, ctx, destination) as target:
+        try:
+            ctx.syscalls.mount_setattr(C.AT_FDCWD, target, C.AT_RECURSIVE,
+                                       options.recursive_set, options.recursive_clear)
+        except SyscallError as exc:
+            names = ", ".join(options.recursive_names)
+            if exc.errno == errno.ENOSYS:
+                raise UnsupportedError("%s: option(s) %s need mount_setattr(2) (Linux 5.12), "
+                                       "which this kernel lacks" % (where, names))
+            raise RootfsError("%s: mount_setattr(2) with AT_RECURSIVE for option(s) %s failed: %s"
+                              % (where, names, os.strerror(exc.errno)))
 
 
 def apply_propagation(where, ctx, destination, propagation):
@@ -138,26 +160,103 @@ class Target(object):
 
 def host_source(source, ctx):
     """runtime.md: a relative bind source is relative to the bundle."""
-    if source and not source.startswith("/") and ctx.bundle:
-        return os.path.join(ctx.bundle, source)
+    return bundle_relative(source, ctx.bundle)
+
+
+def bundle_relative(source, bundle):
+    if source and not source.startswith("/") and bundle:
+        return os.path.join(bundle, source)
     return source
 
 
-def bind_mount(where, source, destination, options, ctx, ordinary=None):
-    """Bind ``source`` (a host path) at ``destination`` with ``options`` (``ordinary``: see Target)."""
+def open_bind_sources(mounts, bundle, sc):
+    """{index: fd of a detached bind mount} of the bind sources of config ``mounts``.
+
+    In a user namespace the mounts are made as the mapped root, which may
+    not be allowed to look up a source (a parent directory not searchable
+    by it). runc opens such sources as the host's root, in the container's
+    mount namespace, and mounts them by fd. The init enters its user
+    namespace before it creates its mount namespace (which that user
+    namespace must own), and mount(2) refuses a source fd of another mount
+    namespace (EINVAL); so here, still as the host's root, open_tree(2)
+    OPEN_TREE_CLONE makes a detached copy of each source ("rbind":
+    AT_RECURSIVE), which bind_mount attaches with move_mount(2). A source
+    that cannot be opened is left to the mount step, whose error names it.
+    """
+    fds = {}
+    try:
+        for index, entry in enumerate(mounts or ()):
+            options = entry.get("options") or ()
+            if not entry.get("source") or "remount" in options:
+                continue
+            if entry.get("type") != "bind" and "bind" not in options and "rbind" not in options:
+                continue
+            flags = C.OPEN_TREE_CLONE | C.OPEN_TREE_CLOEXEC | (C.AT_RECURSIVE if "rbind" in options else 0)
+            try:
+                fds[index] = sc.open_tree(C.AT_FDCWD, bundle_relative(entry["source"], bundle), flags)
+            except SyscallError:
+                continue
+    except BaseException:
+        close_fds(fds)
+        raise
+    return fds
+
+
+def close_fds(fds):
+    for fd in fds.values():
+        os.close(fd)
+    fds.clear()
+
+
+def _source_is_dir(source):
+    """Whether the bind source is a directory; OSError with the real cause
+    (EACCES, not a "does not exist") when it cannot be looked up."""
+    try:
+        return stat.S_ISDIR(os.stat(source).st_mode)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.lexists(source):
+            return False  # a dangling symlink: mount(2) says what it thinks of it
+        raise OSError(exc.errno, exc.strerror, source)
+
+
+def bind_mount(where, source, destination, options, ctx, ordinary=None, tree_fd=None):
+    """Bind ``source`` (a host path) at ``destination`` with ``options`` (``ordinary``: see Target).
+
+    ``tree_fd``: a detached copy of the source (open_bind_sources), attached
+    with move_mount(2) instead of a bind mount of the path.
+    """
     sc = ctx.syscalls
     if not source:
         raise RootfsError("%s: a bind mount needs a source" % where)
     if not options.flags & C.MS_REMOUNT:
         try:
-            is_dir = os.path.isdir(source)
-            if not is_dir and not os.path.lexists(source):
-                raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), source)
+            if tree_fd is not None:
+                is_dir = stat.S_ISDIR(os.fstat(tree_fd).st_mode)
+            else:
+                is_dir = _source_is_dir(source)
         except OSError as exc:
             raise fail(where, "checking the bind source", exc)
         create = "dir" if is_dir else "file"
         with Target(where, ctx, destination, create, ordinary) as target:
-            call_mount(where, sc, source, target, "", C.MS_BIND | (options.flags & C.MS_REC), None)
+            if tree_fd is None:
+                call_mount(where, sc, source, target, "", C.MS_BIND | (options.flags & C.MS_REC), None)
+            else:
+                try:
+                    # T_SYMLINKS: the target is the /proc/self/fd magic link, to be followed.
+                    sc.move_mount(tree_fd, "", C.AT_FDCWD, target,
+                                  C.MOVE_MOUNT_F_EMPTY_PATH | C.MOVE_MOUNT_T_SYMLINKS)
+                except SyscallError as exc:
+                    raise fail(where, "move_mount(2) of the bind source %s (opened on the host side)"
+                               % source, exc)
+        if tree_fd is not None:
+            # The copy was made in the host's namespace, so it is a peer of
+            # a shared source (mount_namespaces(7)): make it a slave, as a
+            # bind made in this namespace (of the rslave copy) would be, so
+            # nothing mounted beneath it reaches the host. Reopened: the fd
+            # from before names the covered directory.
+            with Target(where, ctx, destination) as target:
+                call_mount(where, sc, "", target, "", C.MS_SLAVE | C.MS_REC, None,
+                           action="making the bind mount a slave")
     if options.flags & ~(C.MS_BIND | C.MS_REC):  # per-mount flags, or a "remount" option
         # Reopen: the fd from before the mount names the covered directory.
         with Target(where, ctx, destination) as target:

@@ -29,10 +29,10 @@ from ..errors import RootfsError, UnsupportedError
 from ..syscalls import consts as C
 from . import cgroupfs
 from .mountcalls import (
-    Target, apply_propagation, bind_mount, call_mount, host_source, normalize_destination,
-    where_of,
+    Target, apply_propagation, apply_recursive_attributes, bind_mount, call_mount, host_source,
+    normalize_destination, where_of,
 )
-from .options import MountOptions, format_mount_label, parse_mount_options
+from .options import MountOptions, format_mount_label, parse_mount_options, readonly_deferred
 
 # When the kernel refuses a fresh instance of these file systems with EPERM
 # (sysfs outside a network namespace owned by our user namespace, mqueue
@@ -56,20 +56,21 @@ def labelled_data(fstype, options, label):
     return format_mount_label(options.data, label)
 
 
-def mount_entry(index, entry, ctx):
-    """Perform config["mounts"][index]; raise RootfsError naming it."""
+def mount_entry(index, entry, ctx, mounts=None):
+    """Perform config["mounts"][index] (``mounts`` is config["mounts"]); raise RootfsError naming it."""
     destination = normalize_destination(entry["destination"])
     where = where_of(index, entry["destination"])
     if destination == "/":
         raise RootfsError("%s: mounting over the container's root is not supported; "
                           "use root.path instead" % where)
     if "uidMappings" in entry or "gidMappings" in entry:
-        raise UnsupportedError("%s: idmapped mounts (uidMappings/gidMappings) need "
-                               "mount_setattr(2), which this runtime does not use" % where)
+        raise UnsupportedError("%s: idmapped mounts (uidMappings/gidMappings) are not supported" % where)
     fstype = entry.get("type") or ""
     options = parse_mount_options(entry.get("options"), "mounts[%d].options" % index)
     if fstype == "bind" or options.is_bind:
-        bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx)
+        bind_mount(where, host_source(entry.get("source"), ctx), destination, options, ctx,
+                   tree_fd=ctx.source_fds.get(index))
+        apply_recursive_attributes(where, ctx, destination, options)
         ctx.mounted[destination] = "bind"
         return
     if options.flags & C.MS_REMOUNT and ctx.mounted.get(destination) in (None, "bind"):
@@ -82,8 +83,11 @@ def mount_entry(index, entry, ctx):
     if fstype in ("cgroup", "cgroup2"):
         cgroupfs.mount_cgroup(where, fstype, destination, options, ctx)
     else:
+        if mounts is not None and readonly_deferred(mounts, index):
+            options.flags &= ~C.MS_RDONLY  # read-only last: paths.remount_deferred_readonly
         _mount_filesystem(where, entry.get("source"), fstype, destination, options, ctx)
     ctx.mounted[destination] = fstype
+    apply_recursive_attributes(where, ctx, destination, options)
     apply_propagation(where, ctx, destination, options.propagation)
 
 

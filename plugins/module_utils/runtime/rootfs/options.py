@@ -11,6 +11,9 @@ mount(8) options are of three kinds:
   type can only be changed by a call of its own, naming only the target and
   one of MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE (optionally | MS_REC),
   so they are kept apart and applied after the mount;
+* recursive attributes ("rro", "rnosuid", "rnoatime"...: runc's names),
+  applied to the new mount and every mount beneath it with
+  mount_setattr(2) and AT_RECURSIVE after the mount (mountcalls.py);
 * everything else ("mode=755", "size=65536k", "newinstance") is file system
   specific and goes, comma-joined, into the ``data`` string.
 
@@ -25,6 +28,7 @@ with EPERM; so a remount restates them.
 """
 
 import os
+import posixpath
 
 from ..errors import UnsupportedError
 from ..syscalls import consts as C
@@ -76,18 +80,40 @@ PROPAGATION_OPTIONS = {
     "runbindable": C.MS_UNBINDABLE | C.MS_REC,
 }
 
-# Options that need mount_setattr(2) (recursive attributes, idmapped mounts)
-# or runtime-specific copying; refusing them beats silently ignoring them.
+# Options that need idmapped mounts or runtime-specific copying; refusing
+# them beats silently ignoring them.
 _UNSUPPORTED = {
-    "idmap": "idmapped mounts need mount_setattr(2), which this runtime does not use",
-    "ridmap": "idmapped mounts need mount_setattr(2), which this runtime does not use",
+    "idmap": "idmapped mounts are not supported",
+    "ridmap": "idmapped mounts are not supported",
     "tmpcopyup": "copying the image content into a tmpfs is not supported",
 }
-for _name in ("ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec",
-              "nodiratime", "diratime", "relatime", "norelatime", "noatime", "atime",
-              "strictatime", "nostrictatime", "nosymfollow", "symfollow"):
-    _UNSUPPORTED["r" + _name] = ("recursive mount attributes need mount_setattr(2) "
-                                 "with AT_RECURSIVE, which this runtime does not use")
+
+# option -> (struct mount_attr attr_set, attr_clr) for mount_setattr(2) with
+# AT_RECURSIVE; the names are runc's (libcontainer/specconv).
+# mount_setattr(2): an access-time mode is one value, set by also clearing
+# all of MOUNT_ATTR__ATIME (clearing only part of it is EINVAL). So the
+# negative atime options pick the mode mount(8) gives them: "ratime" and
+# "rnostrictatime" the default relatime, "rnorelatime" strictatime.
+RECURSIVE_OPTIONS = {
+    "rro": (C.MOUNT_ATTR_RDONLY, 0),
+    "rrw": (0, C.MOUNT_ATTR_RDONLY),
+    "rnosuid": (C.MOUNT_ATTR_NOSUID, 0),
+    "rsuid": (0, C.MOUNT_ATTR_NOSUID),
+    "rnodev": (C.MOUNT_ATTR_NODEV, 0),
+    "rdev": (0, C.MOUNT_ATTR_NODEV),
+    "rnoexec": (C.MOUNT_ATTR_NOEXEC, 0),
+    "rexec": (0, C.MOUNT_ATTR_NOEXEC),
+    "rnodiratime": (C.MOUNT_ATTR_NODIRATIME, 0),
+    "rdiratime": (0, C.MOUNT_ATTR_NODIRATIME),
+    "rrelatime": (C.MOUNT_ATTR_RELATIME, C.MOUNT_ATTR__ATIME),
+    "rnorelatime": (C.MOUNT_ATTR_STRICTATIME, C.MOUNT_ATTR__ATIME),
+    "rnoatime": (C.MOUNT_ATTR_NOATIME, C.MOUNT_ATTR__ATIME),
+    "ratime": (C.MOUNT_ATTR_RELATIME, C.MOUNT_ATTR__ATIME),
+    "rstrictatime": (C.MOUNT_ATTR_STRICTATIME, C.MOUNT_ATTR__ATIME),
+    "rnostrictatime": (C.MOUNT_ATTR_RELATIME, C.MOUNT_ATTR__ATIME),
+    "rnosymfollow": (C.MOUNT_ATTR_NOSYMFOLLOW, 0),
+    "rsymfollow": (0, C.MOUNT_ATTR_NOSYMFOLLOW),
+}
 
 ATIME_FLAGS = C.MS_NOATIME | C.MS_RELATIME | C.MS_STRICTATIME
 # Flags that describe the mount itself rather than the operation; a bind
@@ -97,15 +123,21 @@ BIND_OPERATION_FLAGS = C.MS_BIND | C.MS_REC | C.MS_REMOUNT
 
 class MountOptions(object):
     """Parsed options: ``flags`` set, ``cleared`` flags explicitly unset,
-    ``propagation`` (list of flags, in order) and ``data``."""
+    ``propagation`` (list of flags, in order), ``data``, and the recursive
+    attributes: ``recursive_set``, ``recursive_clear`` (mount_setattr(2)
+    attr_set, attr_clr) and ``recursive_names`` (the options, for errors)."""
 
-    __slots__ = ("flags", "cleared", "propagation", "data")
+    __slots__ = ("flags", "cleared", "propagation", "data", "recursive_set", "recursive_clear",
+                 "recursive_names")
 
     def __init__(self, flags=0, cleared=0, propagation=None, data=""):
         self.flags = flags
         self.cleared = cleared
         self.propagation = list(propagation or [])
         self.data = data
+        self.recursive_set = 0
+        self.recursive_clear = 0
+        self.recursive_names = []
 
     @property
     def is_bind(self):
@@ -132,6 +164,7 @@ def parse_mount_options(options, where="options"):
     cleared = 0
     propagation = []
     data = []
+    recursive = []
     for option in options or ():
         if option in FLAG_OPTIONS:
             set_bits, clear_bits = FLAG_OPTIONS[option]
@@ -139,11 +172,19 @@ def parse_mount_options(options, where="options"):
             cleared = (cleared & ~set_bits) | clear_bits
         elif option in PROPAGATION_OPTIONS:
             propagation.append(PROPAGATION_OPTIONS[option])
+        elif option in RECURSIVE_OPTIONS:
+            recursive.append(option)
         elif option in _UNSUPPORTED:
             raise UnsupportedError("%s: option %r: %s" % (where, option, _UNSUPPORTED[option]))
         elif option:
             data.append(option)
-    return MountOptions(flags, cleared, propagation, ",".join(data))
+    parsed = MountOptions(flags, cleared, propagation, ",".join(data))
+    for option in recursive:  # later options win, as for the flags
+        attr_set, attr_clr = RECURSIVE_OPTIONS[option]
+        parsed.recursive_set = (parsed.recursive_set & ~attr_clr) | attr_set
+        parsed.recursive_clear = (parsed.recursive_clear & ~(attr_set & ~C.MOUNT_ATTR__ATIME)) | attr_clr
+        parsed.recursive_names.append(option)
+    return parsed
 
 
 # selinux(8) context mount options: any of them in the data means the mount
@@ -215,3 +256,38 @@ def remount_flags(options, locked):
     if (options.flags | options.cleared) & C.MS_NODIRATIME:
         keep &= ~C.MS_NODIRATIME
     return C.MS_BIND | C.MS_REMOUNT | requested | keep
+
+
+def readonly_deferred(mounts, index):
+    """True when config mounts[index] is mounted read-write now and made
+    read-only only at the end (paths.remount_deferred_readonly).
+
+    A fresh read-only file system at /dev, or a read-only tmpfs with later
+    mounts beneath it (a "ro" /dev tmpfs with /dev/pts and /dev/shm), would
+    refuse the mount points, device nodes and /dev/console made in it
+    afterwards. As in runc (mountPropagate, finalizeRootfs), read-only is
+    applied last. Other file systems (sysfs, proc) have their mount points
+    already, and may be the bind of the host's instance (mounts.py), whose
+    plain remount a user namespace refuses: they stay as they are.
+    """
+    entry = mounts[index]
+    if entry.get("type") in ("bind", "cgroup", "cgroup2"):
+        return False
+    try:
+        options = parse_mount_options(entry.get("options"))
+    except UnsupportedError:
+        return False
+    if options.is_bind or options.flags & C.MS_REMOUNT or not options.flags & C.MS_RDONLY:
+        return False
+    destination = _absolute(entry.get("destination"))
+    if destination == "/dev":
+        return True
+    if entry.get("type") != "tmpfs":
+        return False
+    prefix = destination.rstrip("/") + "/"
+    return any(_absolute(later.get("destination")).startswith(prefix) for later in mounts[index + 1:])
+
+
+def _absolute(destination):
+    # posixpath.normpath keeps a leading "//" (POSIX leaves its meaning open).
+    return posixpath.normpath("/" + (destination or "").lstrip("/"))

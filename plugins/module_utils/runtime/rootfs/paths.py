@@ -26,7 +26,10 @@ import stat
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from .options import format_mount_label, locked_flags, parse_propagation
+from .options import (
+    BIND_OPERATION_FLAGS, format_mount_label, locked_flags, parse_mount_options, parse_propagation,
+    readonly_deferred,
+)
 from .securejoin import fd_path, open_in_root, procfd_available
 
 # Errors that mean "this path does not exist in the container": skip it.
@@ -138,3 +141,31 @@ def apply_root_propagation(value, root="/", syscalls=None):
     flags = parse_propagation(value)
     _mount("linux.rootfsPropagation", sc, "", root, "", flags,
            "setting propagation %r on /" % value)
+
+
+def remount_deferred_readonly(mounts, root="/", syscalls=None, mount_label=""):
+    """Make read-only the config mounts that were mounted read-write first
+    (options.readonly_deferred), now that everything beneath them exists.
+
+    mount(2) MS_REMOUNT: the flags and data are restated; the file system
+    was mounted by this namespace, so none of its flags is locked.
+    """
+    sc = syscalls if syscalls is not None else _syscalls.real()
+    mounts = mounts or []
+    for index, entry in enumerate(mounts):
+        if not readonly_deferred(mounts, index):
+            continue
+        where = "mounts[%d] %s" % (index, entry.get("destination"))
+        options = parse_mount_options(entry.get("options"), "mounts[%d].options" % index)
+        resolved = _resolve(root, entry["destination"], sc, where)
+        if resolved is None:
+            raise RootfsError("%s: vanished before its read-only remount" % where)
+        data = options.data
+        if entry.get("type") not in ("proc", "sysfs"):
+            data = format_mount_label(data, mount_label)
+        try:
+            _mount(where, sc, "", resolved.target, entry.get("type") or "",
+                   C.MS_REMOUNT | C.MS_RDONLY | (options.flags & ~BIND_OPERATION_FLAGS),
+                   "read-only remount", data or None)
+        finally:
+            resolved.close()

@@ -30,7 +30,7 @@ from .. import namespaces
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from . import chroot, devices, mountinfo, paths, pivot
+from . import chroot, devices, mountcalls, mountinfo, paths, pivot
 from .hostdev import HostDev
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
@@ -126,8 +126,14 @@ def shares_mount_namespace_with_pid1():
         return False
 
 
-def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
-    """Steps 1-4 (see the module docstring); ``rootfs`` is a host path."""
+def open_bind_sources(config, rootfs, syscalls=None):
+    """mountcalls.open_bind_sources for ``config``: call before entering a user namespace."""
+    return mountcalls.open_bind_sources(config.get("mounts"), bundle_directory(config, rootfs), _sc(syscalls))
+
+
+def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=None):
+    """Steps 1-4 (see the module docstring); ``rootfs`` is a host path;
+    ``source_fds`` from open_bind_sources (closed here)."""
     sc = _sc(syscalls)
     if shares_mount_namespace_with_pid1():
         raise RootfsError("refusing to prepare the rootfs in the host's mount namespace: "
@@ -146,16 +152,25 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None):
            "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
-                       mount_label=(config.get("linux") or {}).get("mountLabel"), host_dev=host_dev)
-    for index, entry in enumerate(config.get("mounts") or ()):
-        mount_entry(index, entry, ctx)
+                       mount_label=(config.get("linux") or {}).get("mountLabel"), host_dev=host_dev,
+                       source_fds=source_fds)
+    mounts = config.get("mounts") or []
+    try:
+        for index, entry in enumerate(mounts):
+            mount_entry(index, entry, ctx, mounts)
+    finally:
+        mountcalls.close_fds(ctx.source_fds)
     devpts = ctx.mounted.get(normalize_destination("/dev/pts")) == "devpts"
     devices.setup_dev(config, rootfs, devpts=devpts, syscalls=sc, host_dev=host_dev)
     return ctx
 
 
 def pivot_root(rootfs, syscalls=None):
-    """Make ``rootfs`` the root; the working directory ends at "/"."""
+    """Make ``rootfs`` the root; the working directory ends at "/".
+
+    (runc's --no-pivot, for hosts where pivot_root(2) cannot work, a ramdisk
+    root: switch_root calls pivot.move_root_into instead.)
+    """
     pivot.pivot_into(os.path.realpath(rootfs), _sc(syscalls))
 
 
@@ -163,6 +178,8 @@ def finalize_in(config, root, syscalls=None):
     """finalize_rootfs working in ``root`` (tests use a temporary tree)."""
     sc = _sc(syscalls)
     linux = config.get("linux") or {}
+    # After the /dev nodes and /dev/console, before the paths bound in it.
+    paths.remount_deferred_readonly(config.get("mounts"), root, sc, linux.get("mountLabel"))
     # runc's order: read-only binds first, then masks on top of them.
     paths.readonly_paths(linux.get("readonlyPaths"), root, sc)
     paths.mask_paths(linux.get("maskedPaths"), root, sc, mount_label=linux.get("mountLabel"))
@@ -177,19 +194,22 @@ def finalize_rootfs(config, syscalls=None):
     finalize_in(config, "/", syscalls)
 
 
-def build_root(config, rootfs, cgroup_mounts=(), syscalls=None):
+def build_root(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=None):
     """The init's step 1: prepare_rootfs in a new mount namespace, else only checks."""
     kind = namespaces.mount_namespace_kind(config)
     if kind == "new":
-        return prepare_rootfs(config, rootfs, cgroup_mounts, syscalls)
+        return prepare_rootfs(config, rootfs, cgroup_mounts, syscalls, source_fds)
+    mountcalls.close_fds(source_fds or {})
     chroot.check_config(config, kind)
     return None
 
 
-def switch_root(config, rootfs, syscalls=None):
-    """Step 2: pivot_root in a new mount namespace, else chroot(2)."""
+def switch_root(config, rootfs, syscalls=None, no_pivot=False):
+    """Step 2: pivot_root (``no_pivot``: MS_MOVE and chroot) in a new mount namespace, else chroot(2)."""
     kind = namespaces.mount_namespace_kind(config)
-    if kind == "new":
+    if kind == "new" and no_pivot:
+        pivot.move_root_into(os.path.realpath(rootfs), _sc(syscalls))
+    elif kind == "new":
         pivot_root(rootfs, syscalls)
     else:
         chroot.enter_root(rootfs, kind, _sc(syscalls))

@@ -96,7 +96,7 @@ def _bring_back(root, item, warn):
         _remove_leftovers(root, item["id"], warn)
     bundle = Bundle(item["bundle"], config, item.get("rootfs"))
     create(root.path, item["id"], bundle, warn=warn, log_path=item.get("log_path") or None,
-           log_max_size=item.get("log_max_size") or 1024 * 1024)
+           log_max_size=item.get("log_max_size") or 1024 * 1024, no_pivot=bool(item.get("no_pivot")))
     try:
         start(root.path, item["id"], warn=warn)
     except RuntimeFailure:

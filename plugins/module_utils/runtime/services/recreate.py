@@ -76,7 +76,7 @@ def recreate(state_root, container_id, monitor_pid, warn=None):
             bundle = Bundle(state["bundle"], state["config"], state.get("rootfs"))
             create(root.path, container_id, bundle, warn=warn, log_path=log_path or None,
                    log_max_size=state.get("log_max_size") or DEFAULT_LOG_MAX_SIZE,
-                   replacing=Replacement(lock, carry))
+                   replacing=Replacement(lock, carry), no_pivot=bool(state.get("no_pivot")))
         except RuntimeFailure as e:
             _record_failure(root, state, "restart failed: %s" % e)
             return 1

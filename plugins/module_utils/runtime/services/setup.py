@@ -64,6 +64,7 @@ def prepare(state, state_root, bundle, log_path, log_max_size, carry=None):
         "bundle": bundle.path,
         "rootfs": bundle.rootfs,
         "config": bundle.config,
+        "no_pivot": bool(state.get("no_pivot")),
         "log_path": True if log_path is True else log_path,
         "log_max_size": log_max_size,
         "networks": _network_definitions(state_root, bundle.config),

@@ -37,6 +37,18 @@ class FakeSyscalls(object):
     def chroot(self, path):
         return self._record("chroot", path)
 
+    def open_tree(self, dirfd, path, flags):
+        # A real fd (on /dev/null) stands for the detached tree, so closing it is harmless.
+        self._record("open_tree", dirfd, path, flags)
+        import os
+        return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+
+    def move_mount(self, from_dirfd, from_path, to_dirfd, to_path, flags):
+        return self._record("move_mount", from_dirfd, from_path, to_dirfd, to_path, flags)
+
+    def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
+        return self._record("mount_setattr", dirfd, path, flags, attr_set, attr_clr, propagation, userns_fd)
+
     def unshare(self, flags):
         return self._record("unshare", flags)
 

@@ -5,7 +5,8 @@
 
 Each method raises SyscallError (with errno) on failure. Syscall numbers are
 per architecture; only the calls that glibc lacks a wrapper for are made by
-number (pivot_root, openat2, close_range, pidfd_*, bpf). The calls go through
+number (pivot_root, openat2, close_range, pidfd_*, bpf, mount_setattr,
+open_tree, move_mount). The calls go through
 libc.py (_ctypes without ctypes' Python layer): every command loads this file.
 """
 
@@ -21,9 +22,11 @@ from . import libc as L
 # syscall numbers for calls without a glibc wrapper everywhere
 _SYSCALL_NUMBERS = {
     "x86_64": {"pivot_root": 155, "openat2": 437, "close_range": 436, "clone3": 435,
-               "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 321},
+               "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 321, "mount_setattr": 442,
+               "open_tree": 428, "move_mount": 429},
     "aarch64": {"pivot_root": 41, "openat2": 437, "close_range": 436, "clone3": 435,
-                "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 280},
+                "pidfd_open": 434, "pidfd_send_signal": 424, "bpf": 280, "mount_setattr": 442,
+                "open_tree": 428, "move_mount": 429},
 }
 
 
@@ -115,6 +118,22 @@ class LinuxSyscalls(object):
 
     def chroot(self, path):
         return self._check(self._chroot(self._b(path)), "chroot", str(path))
+
+    def open_tree(self, dirfd, path, flags):
+        """open_tree(2) (Linux 5.2); with OPEN_TREE_CLONE an fd of a detached copy of the mount tree."""
+        return self._syscall("open_tree", L.c_int(dirfd), L.c_char_p(self._b(path)), L.c_uint(flags))
+
+    def move_mount(self, from_dirfd, from_path, to_dirfd, to_path, flags):
+        """move_mount(2) (Linux 5.2): attach a (detached) mount at ``to_path``."""
+        return self._syscall("move_mount", L.c_int(from_dirfd), L.c_char_p(self._b(from_path)),
+                             L.c_int(to_dirfd), L.c_char_p(self._b(to_path)), L.c_uint(flags))
+
+    def mount_setattr(self, dirfd, path, flags, attr_set, attr_clr, propagation=0, userns_fd=0):
+        """mount_setattr(2) (Linux 5.12); SyscallError(ENOSYS) on older kernels."""
+        # struct mount_attr {u64 attr_set, attr_clr, propagation, userns_fd} (MOUNT_ATTR_SIZE_VER0)
+        attr = b"".join(value.to_bytes(8, sys.byteorder) for value in (attr_set, attr_clr, propagation, userns_fd))
+        return self._syscall("mount_setattr", L.c_int(dirfd), L.c_char_p(self._b(path)), L.c_uint(flags),
+                             L.char_buffer(attr), L.c_ulong(len(attr)))
 
     # -- namespaces ------------------------------------------------------
     def unshare(self, flags):
