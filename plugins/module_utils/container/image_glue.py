@@ -53,6 +53,8 @@ class ImageDesired(Desired):
 
 
 def desired_from_image(params, check_mode=False):
+    if params.get("rootfs") or params.get("bundle"):
+        raise OptionError("image", "cannot be combined with %s" % ("rootfs" if params.get("rootfs") else "bundle"))
     store = Store(params.get("image_store"))
     ref = resolve(params["image"], store)
     auth = Auth(auth_file=params.get("image_auth_file"), tls_verify=params.get("image_validate_certs", True))
