@@ -15,7 +15,7 @@ cd "$REPO_ROOT"
 
 source scripts/lib.sh
 VENV_DIR="$REPO_ROOT/.venv"
-APT_PACKAGES=(python3 python3-venv busybox-static libseccomp2 runc crun iproute2 git nftables python3-pyroute2 podman)
+APT_PACKAGES=(python3 python3-venv busybox-static libseccomp2 runc crun iproute2 git nftables python3-pyroute2 podman docker-registry skopeo umoci)
 
 # --- stage 1: host packages ---------------------------------------------------
 stage "host packages (${APT_PACKAGES[*]})"

@@ -60,10 +60,11 @@ def desired_from_image(params, check_mode=False):
     auth = Auth(auth_file=params.get("image_auth_file"), tls_verify=params.get("image_validate_certs", True))
     result = ensure_image(store, ref, params.get("pull") or "missing", auth, check_mode=check_mode)
     bundle = os.path.abspath(params.get("bundle_dir") or os.path.join(DEFAULT_BUNDLE_PARENT, params["name"]))
-    config = None
-    if result.record is not None:
-        config = image_config(params, result.record, store, bundle)
-    return ImageDesired(config, bundle, result.record, result.changed, store, str(ref))
+    record = result.record
+    if check_mode and result.changed:
+        record = None   # a pull would bring another image, whose config is not known without it
+    config = image_config(params, record, store, bundle) if record is not None else None
+    return ImageDesired(config, bundle, record, result.changed, store, str(ref))
 
 
 def layer_dirs(store, record):

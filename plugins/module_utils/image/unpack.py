@@ -193,7 +193,7 @@ class LayerWriter(object):
         if stat.S_ISDIR(st.st_mode):
             if keep_dir:
                 return
-            self._drop_cache()  # the cached parent may be inside it
+            # The cached descriptor is this entry's parent (pfd), never inside ``base``.
             _remove_tree(pfd, base)
         else:
             os.unlink(base, dir_fd=pfd)
