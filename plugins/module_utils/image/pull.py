@@ -22,7 +22,7 @@ import time
 from . import registries, skopeo
 from .errors import ImageError
 from .reference import parse
-from .store import TMP_PREFIX, Store, hex_of, read_json, write_json
+from .store import TMP_PREFIX, hex_of, read_json, write_json
 from .unpack import unpack_layer
 
 PULL_POLICIES = ("missing", "always", "never")
@@ -87,7 +87,7 @@ def ensure_image(store, ref, policy="missing", auth=None, platform=None, check_m
 
 def source_manifest_digest(ref, auth=None, platform=None):
     """The digest of the manifest ``ref`` names at its source, for this platform."""
-    raw = skopeo.inspect_raw(ref, auth, platform)
+    raw = skopeo.inspect_raw(ref, auth)
     try:
         document = json.loads(raw.decode("utf-8"))
     except ValueError:
@@ -188,7 +188,3 @@ def unpack_missing(store, ref, layers, diff_ids):
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def open_store(root=None):
-    return Store(root)

@@ -144,6 +144,4 @@ def _parse_registry(text):
         raise BadReference("%s: %r is not a valid repository name" % (original, path))
     if domain == DOCKER_HUB and "/" not in path:
         path = "library/" + path
-    if domain is None and tag is None and digest == "":
-        tag = None
     return Reference("docker", domain, path, tag or None, digest or None)

@@ -90,7 +90,7 @@ def run(args, what, timeout=DEFAULT_TIMEOUT):
     return proc.stdout
 
 
-def inspect_raw(ref, auth=None, platform=None):
+def inspect_raw(ref, auth=None):
     """The raw manifest (or index) bytes of ``ref``: one small request, no layers."""
     tempdir = tempfile.mkdtemp(prefix="oci-skopeo-")
     try:

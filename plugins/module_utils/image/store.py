@@ -22,6 +22,7 @@ without containers, then layers and blobs no image and no container uses.
 """
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -143,7 +144,6 @@ class Store(object):
 
     # -- containers using images -------------------------------------------
     def _user_path(self, state_root, container):
-        import hashlib
         key = hashlib.sha256(("%s\0%s" % (os.path.abspath(state_root), container)).encode("utf-8")).hexdigest()
         return os.path.join(self.users, key + ".json")
 

@@ -42,6 +42,7 @@ import os
 import posixpath
 import stat
 import tarfile
+import zlib
 
 from .errors import LayerError
 
@@ -359,7 +360,7 @@ def unpack_layer(blob, dest, diff_id=None, media_type="", layer="layer"):
             with tarfile.open(fileobj=reader, mode="r|", errorlevel=2) as tar:
                 for member in tar:
                     writer.add(member, tar)
-        except (tarfile.TarError, EOFError, OSError, zlib_error()) as e:
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
             if isinstance(e, LayerError):
                 raise
             if isinstance(e, OSError) and getattr(e, "errno", None) not in (None, 0):
@@ -374,8 +375,3 @@ def unpack_layer(blob, dest, diff_id=None, media_type="", layer="layer"):
         raise LayerError("%s: its content is %s, but the image config says %s (rootfs.diff_ids)"
                          % (layer, digest, diff_id))
     return digest
-
-
-def zlib_error():
-    import zlib
-    return zlib.error
