@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: opencontainer.runtime contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -23,7 +22,6 @@ Podman runs with its own ``--root``/``--runroot`` in the temp dir (``--cgroup-ma
 at the end, also on failure: containers, podman's mounts under its root, the registry, the temp dir.
 """
 import argparse
-import gzip
 import os
 import shutil
 import statistics
@@ -40,10 +38,12 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-import conftest  # noqa: E402,F401  (makes ansible_collections.opencontainer.runtime importable)
+from conftest import collection_import_root  # noqa: E402
 import itest_helpers as H  # noqa: E402
 from image_layouts import layer_tar, tree_tar, write_layout  # noqa: E402
 from registry import Registry  # noqa: E402
+
+sys.path.insert(0, collection_import_root())   # ansible_collections.opencontainer.runtime is this checkout
 from ansible_collections.opencontainer.runtime.plugins.module_utils.container.manager import ContainerManager  # noqa: E402
 from ansible_collections.opencontainer.runtime.plugins.module_utils.image.pull import ensure_image, resolve  # noqa: E402
 from ansible_collections.opencontainer.runtime.plugins.module_utils.image.skopeo import Auth  # noqa: E402
@@ -72,16 +72,16 @@ class Podman(object):
 
     def run(self, *args):
         proc = subprocess.run(self.cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              stdin=subprocess.DEVNULL, timeout=600)
+                              stdin=subprocess.DEVNULL, timeout=600, check=False)
         if proc.returncode != 0:
             raise RuntimeError("podman %s: %s" % (" ".join(args), proc.stderr.decode(errors="replace").strip()))
         return proc.stdout
 
     def reset(self):
         subprocess.run(self.cmd("rm", "-af", "-t", "0"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=300)
+                       timeout=300, check=False)
         for point in sorted(H.host_mounts_under([self.root, self.runroot]), key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.runroot, ignore_errors=True)
 
@@ -125,11 +125,11 @@ def main(argv):
             order = ["ours", "podman"] if run % 2 == 0 else ["podman", "ours"]
             for who in order:
                 if who == "ours":
-                    samples["pull"]["ours"].append(timed(lambda: ensure_image(store, resolve(ref, store), "missing",
-                                                                               Auth(tls_verify=False))))
+                    pull = lambda: ensure_image(store, resolve(ref, store), "missing", Auth(tls_verify=False))  # noqa: E731
                 else:
                     podman.reset()
-                    samples["pull"]["podman"].append(timed(lambda: podman.run("pull", "--quiet", "--tls-verify=false", ref)))
+                    pull = lambda: podman.run("pull", "--quiet", "--tls-verify=false", ref)  # noqa: E731
+                samples["pull"][who].append(timed(pull))
         store = Store(os.path.join(work, "store-pull"))
         growth = {}
         for index in range(containers):
@@ -144,9 +144,9 @@ def main(argv):
             if last:
                 growth["ours"] = du(store.root, os.path.join(work, "bundles")) - before
             before = du(podman.root) if last else 0
-            samples["start"]["podman"].append(timed(lambda: podman.run("run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024",
-                                                                        "--ulimit", "nproc=1024:1024", "--name",
-                                                                        name, ref, "sleep", "1000")))
+            podman_args = ["run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024",
+                           "--ulimit", "nproc=1024:1024", "--name", name, ref, "sleep", "1000"]
+            samples["start"]["podman"].append(timed(lambda: podman.run(*podman_args)))
             if last:
                 growth["podman"] = du(podman.root) - before
         print("image: %d layers, %.1f MB of blobs; %d pull runs, %d containers" % (layers + 1, size / 1e6, runs, containers))
@@ -166,7 +166,7 @@ def main(argv):
         registry.stop()
         leftovers = H.host_mounts_under([work])
         for point in sorted(leftovers, key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
 

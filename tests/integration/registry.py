@@ -13,8 +13,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
-import ssl
 
 REGISTRY = "/usr/bin/docker-registry"
 CERTS_D = "/etc/containers/certs.d"

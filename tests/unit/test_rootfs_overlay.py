@@ -7,7 +7,10 @@ from runtime.errors import SpecError
 from runtime.rootfs import overlay, setup
 from runtime.syscalls import consts as C
 
-from test_rootfs_prepare import Recorder, env  # noqa: F401  (the fixture)
+import test_rootfs_prepare
+
+Recorder = test_rootfs_prepare.Recorder
+env = test_rootfs_prepare.env   # the fixture: a rootfs, a mountinfo whose "/" is shared
 
 P = overlay.PREFIX
 

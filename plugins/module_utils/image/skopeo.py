@@ -81,7 +81,7 @@ def run(args, what, timeout=DEFAULT_TIMEOUT):
     command = [binary()] + args
     try:
         proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired:
         raise ImageError("%s: skopeo did not finish within %ds" % (what, timeout))
     if proc.returncode != 0:
