@@ -298,3 +298,28 @@ def containers_monitor(containers, name):
 def _disk_usage(path):
     return int(subprocess.run(["du", "-s", "--block-size=1", path], stdout=subprocess.PIPE,
                               check=True).stdout.split()[0])
+
+
+def test_force_removes_an_image_in_use_and_its_layers_go_with_the_container(tmp_path, base_tar, containers):
+    build_image(str(tmp_path / "layout"), base_tar)
+    ref = "oci:%s:latest" % (tmp_path / "layout")
+    name = "img-force-" + uid()
+    first = containers.converge(name, ref)
+    containers.output(first, "conf v1")
+    layers = [containers.store.layer_dir(layer["diff_id"]) for layer in
+              containers.store.find(first["image"]["digest"])["layers"]]
+    removed = manage.absent({"name": ref, "image_store": containers.store.root, "force": True})
+    assert removed["actions"] == ["remove"] and removed["used_by"] == ["%s/%s" % (containers.state_root, name)]
+    assert all(os.path.isdir(p) for p in layers)            # the running container still needs them
+    assert manage.info({"image_store": containers.store.root})["images"] == []
+    ContainerManager(dict(name=name, state="absent", state_root=containers.state_root)).converge()
+    assert not any(os.path.exists(p) for p in layers)
+
+
+def test_a_user_namespace_is_refused_with_an_image(tmp_path, base_tar, containers):
+    build_image(str(tmp_path / "layout"), base_tar)
+    with pytest.raises(Exception, match="user namespace"):
+        containers.converge("img-userns-" + uid(), "oci:%s:latest" % (tmp_path / "layout"),
+                            namespaces=["pid", "mount", "uts", "user"],
+                            spec={"linux": {"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+                                            "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}})

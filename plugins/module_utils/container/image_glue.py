@@ -115,6 +115,10 @@ def image_config(params, record, store, bundle):
     config["annotations"] = annotations
     if params.get("spec"):
         deep_merge(config, params["spec"])
+    if any(ns.get("type") == "user" for ns in (config.get("linux") or {}).get("namespaces") or ()):
+        # runtime/rootfs/overlay.py refuses it too; saying so before anything is written is kinder.
+        raise OptionError("image", "a container from an image cannot have a user namespace yet (overlayfs "
+                                   "ignores the layers' trusted.* opaque-directory marks in one)")
     return config
 
 
