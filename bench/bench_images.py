@@ -22,6 +22,7 @@ Podman runs with its own ``--root``/``--runroot`` in the temp dir (``--cgroup-ma
 at the end, also on failure: containers, podman's mounts under its root, the registry, the temp dir.
 """
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -125,11 +126,12 @@ def main(argv):
             order = ["ours", "podman"] if run % 2 == 0 else ["podman", "ours"]
             for who in order:
                 if who == "ours":
-                    pull = lambda: ensure_image(store, resolve(ref, store), "missing", Auth(tls_verify=False))  # noqa: E731
+                    samples["pull"][who].append(timed(functools.partial(
+                        ensure_image, store, resolve(ref, store), "missing", Auth(tls_verify=False))))
                 else:
                     podman.reset()
-                    pull = lambda: podman.run("pull", "--quiet", "--tls-verify=false", ref)  # noqa: E731
-                samples["pull"][who].append(timed(pull))
+                    samples["pull"][who].append(timed(functools.partial(
+                        podman.run, "pull", "--quiet", "--tls-verify=false", ref)))
         store = Store(os.path.join(work, "store-pull"))
         growth = {}
         for index in range(containers):

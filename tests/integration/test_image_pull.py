@@ -97,8 +97,11 @@ class Containers(object):
         deadline = time.monotonic() + 10
         text = ""
         while time.monotonic() < deadline:
-            with open(result["container"]["log_path"]) as handle:
-                text = handle.read()
+            try:
+                with open(result["container"]["log_path"]) as handle:
+                    text = handle.read()
+            except FileNotFoundError:
+                text = ""   # the monitor creates it with the first output
             if expect in text:
                 return text
             time.sleep(0.05)
