@@ -88,9 +88,12 @@ class Registry(object):
         if self.certs_dir:
             shutil.rmtree(self.certs_dir, ignore_errors=True)
 
-    def push(self, source, repo):
-        """skopeo copy ``source`` (e.g. oci:DIR:tag) to repo (name:tag) in this registry."""
-        args = ["skopeo", "copy", "--quiet"]
+    def push(self, source, repo, manifest_format=None):
+        """skopeo copy ``source`` (e.g. oci:DIR:tag) to repo (name:tag) in this registry.
+
+        ``manifest_format``: ``v2s2`` stores a Docker schema 2 manifest, as most of Docker Hub has.
+        """
+        args = ["skopeo", "copy", "--quiet"] + (["--format", manifest_format] if manifest_format else [])
         if not self.tls:
             args.append("--dest-tls-verify=false")
         if self.user:

@@ -326,3 +326,19 @@ def test_a_user_namespace_is_refused_with_an_image(tmp_path, base_tar, container
                             namespaces=["pid", "mount", "uts", "user"],
                             spec={"linux": {"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
                                             "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}})
+
+
+def test_docker_schema2_image_is_converted_and_re_pulls_stay_idempotent(tmp_path, base_tar, registry, store):
+    """Most of Docker Hub serves Docker schema 2 manifests; the store keeps OCI ones (skopeo converts),
+    so pull: always compares the source's own digest, not the converted one."""
+    import json
+    build_image(str(tmp_path / "layout"), base_tar)
+    ref = registry.push("oci:%s:latest" % (tmp_path / "layout"), "test/v2s2-%s:1" % uid(), manifest_format="v2s2")
+    raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref],
+                         stdout=subprocess.PIPE, check=True).stdout
+    assert json.loads(raw)["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+    auth = Auth(tls_verify=False)
+    first = ensure_image(store, resolve(ref, store), "always", auth)
+    assert first.changed and len(first.record["layers"]) == 3
+    assert first.record["source_digest"] != first.record["digest"]
+    assert not ensure_image(store, resolve(ref, store), "always", auth).changed
