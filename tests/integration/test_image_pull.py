@@ -342,3 +342,16 @@ def test_docker_schema2_image_is_converted_and_re_pulls_stay_idempotent(tmp_path
     assert first.changed and len(first.record["layers"]) == 3
     assert first.record["source_digest"] != first.record["digest"]
     assert not ensure_image(store, resolve(ref, store), "always", auth).changed
+
+
+def test_another_name_of_the_same_image_does_not_recreate(tmp_path, base_tar, registry, containers):
+    build_image(str(tmp_path / "layout"), base_tar)
+    ref = registry.push("oci:%s:latest" % (tmp_path / "layout"), "test/names-%s:1" % uid())
+    name = "img-n-" + uid()
+    first = containers.converge(name, ref)
+    by_digest = "%s@%s" % (ref.rsplit(":", 1)[0], containers.store.find(first["image"]["digest"])["source_digest"])
+    again = containers.converge(name, by_digest)
+    # The store learns the new name (a pull that reuses every blob and layer); the container stays.
+    assert again["image"]["digest"] == first["image"]["digest"]
+    assert again["actions"] == ["pull"] and again["container"]["pid"] == first["container"]["pid"]
+    assert not containers.converge(name, by_digest)["changed"]

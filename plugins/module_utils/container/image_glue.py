@@ -26,7 +26,7 @@ import shutil
 from ..image import imageconfig
 from ..image.pull import ensure_image, resolve
 from ..image.skopeo import Auth
-from ..image.store import DIGEST_ANNOTATION, IMAGE_ANNOTATION, Store
+from ..image.store import DIGEST_ANNOTATION, Store
 from ..runtime.rootfs.overlay import PREFIX as OVERLAY_PREFIX
 from .desired import DEFAULT_BUNDLE_PARENT, STOP_SIGNAL_ANNOTATION, Desired, OptionError, _command, _env, build_config, deep_merge
 from .drift import Difference
@@ -107,7 +107,9 @@ def image_config(params, record, store, bundle):
     annotations.update(config.get("annotations") or {})   # the user's and the network's win
     overlay = os.path.join(bundle, OVERLAY_DIR)
     annotations.update({
-        IMAGE_ANNOTATION: params["image"], DIGEST_ANNOTATION: record["digest"], STORE_ANNOTATION: store.root,
+        # The digest, not the name the user wrote: another name of the same image is no reason to
+        # recreate the container.
+        DIGEST_ANNOTATION: record["digest"], STORE_ANNOTATION: store.root,
         OVERLAY_PREFIX + "lowerdir": ":".join(lowers),
         OVERLAY_PREFIX + "upperdir": os.path.join(overlay, "upper"),
         OVERLAY_PREFIX + "workdir": os.path.join(overlay, "work"),

@@ -32,7 +32,6 @@ from .errors import ImageError, ImageInUse
 
 DEFAULT_ROOT = "/var/lib/opencontainer/images"
 TMP_PREFIX = ".tmp-"
-IMAGE_ANNOTATION = "org.opencontainer.runtime.image"
 DIGEST_ANNOTATION = "org.opencontainer.runtime.image.digest"
 
 
