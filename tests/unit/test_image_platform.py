@@ -71,3 +71,11 @@ def test_credentials_never_on_the_command_line(tmp_path):
 def test_bad_pull_policy():
     with pytest.raises(ImageError, match="pull: must be one of"):
         pull.ensure_image(None, parse("quay.io/a/b:1"), "sometimes")
+
+
+def test_skopeo_errors_are_its_message():
+    line = (b'time="2026-12-08T00:44:28Z" level=fatal msg="Error parsing image name \\"docker://h/a:1\\": '
+            b'reading manifest 1 in h/a: unauthorized: authentication required"\n')
+    assert skopeo._message(b"noise\n" + line) == ('Error parsing image name "docker://h/a:1": reading manifest 1 in h/a: '
+                                                  'unauthorized: authentication required')
+    assert skopeo._message(b"plain failure\n") == "plain failure"

@@ -14,6 +14,7 @@ auth file in a 0700 temporary directory for the one call.
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -85,9 +86,22 @@ def run(args, what, timeout=DEFAULT_TIMEOUT):
     except subprocess.TimeoutExpired:
         raise ImageError("%s: skopeo did not finish within %ds" % (what, timeout))
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ImageError("%s: skopeo failed: %s" % (what, message[-1] if message else "exit %d" % proc.returncode))
+        raise ImageError("%s: skopeo failed: %s" % (what, _message(proc.stderr) or "exit %d" % proc.returncode))
     return proc.stdout
+
+
+def _message(stderr):
+    """The message of skopeo's last log line (``time=... level=fatal msg="..."``), unquoted."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    if not lines:
+        return ""
+    match = re.search(r'msg="((?:[^"\\]|\\.)*)"', lines[-1])
+    if not match:
+        return lines[-1]
+    try:
+        return json.loads('"%s"' % match.group(1))
+    except ValueError:
+        return match.group(1)
 
 
 def inspect_raw(ref, auth=None):
