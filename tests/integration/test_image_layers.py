@@ -158,13 +158,28 @@ def test_not_a_tar_is_refused(area):
         unpack_layer(io.BytesIO(gzip.compress(b"garbage" * 100)), str(layer), None)
 
 
-def test_zstd_without_a_module_is_a_clear_error(area):
+def test_zstd_layer(area):
+    zstandard = pytest.importorskip("zstandard")
+    layer, outside = area
+    tar = layer_tar([("dir", "etc"), ("file", "etc/z", "zstd content"), ("whiteout", "old")])
+    blob = zstandard.ZstdCompressor().compress(tar)
+    assert unpack_layer(io.BytesIO(blob), str(layer), sha256(tar), "application/vnd.oci.image.layer.v1.tar+zstd") == sha256(tar)
+    assert (layer / "etc" / "z").read_text() == "zstd content"
+    assert os.lstat(str(layer / "old")).st_rdev == 0
+    untouched(outside)
+
+
+def test_zstd_without_a_module_is_a_clear_error(area, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_zstd(name, *args, **kwargs):
+        if name in ("zstandard", "compression"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_zstd)
     layer, _outside = area
-    try:
-        import zstandard  # noqa: F401
-        pytest.skip("a zstd module is installed: zstd layers are unpacked")
-    except ImportError:
-        pass
     with pytest.raises(LayerError, match="zstd"):
         unpack_layer(io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 64), str(layer), None,
                      "application/vnd.oci.image.layer.v1.tar+zstd")

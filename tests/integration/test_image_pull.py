@@ -355,3 +355,31 @@ def test_another_name_of_the_same_image_does_not_recreate(tmp_path, base_tar, re
     assert again["image"]["digest"] == first["image"]["digest"]
     assert again["actions"] == ["pull"] and again["container"]["pid"] == first["container"]["pid"]
     assert not containers.converge(name, by_digest)["changed"]
+
+
+def test_a_hostile_image_is_refused_and_leaves_the_store_clean(tmp_path, base_tar, store):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    hostile = layer_tar([("symlink", "escape", str(outside)), ("file", "escape/pwned", "x")])
+    write_layout(str(tmp_path / "layout"), [base_tar, hostile], CONFIG)
+    with pytest.raises(ImageError, match="refusing to follow"):
+        ensure_image(store, resolve("oci:%s:latest" % (tmp_path / "layout"), store))
+    assert os.listdir(str(outside)) == []
+    assert os.listdir(store.layers) == [] and store.records() == []
+    assert os.listdir(os.path.join(store.layout, "blobs", "sha256")) == []
+
+
+def test_a_half_unpacked_layer_is_never_used(tmp_path, base_tar, store):
+    """A crash while unpacking leaves a .tmp- directory: the next pull removes it and unpacks again."""
+    build_image(str(tmp_path / "layout"), base_tar)
+    ref = "oci:%s:latest" % (tmp_path / "layout")
+    first = ensure_image(store, resolve(ref, store))
+    top = store.layer_dir(first.record["layers"][2]["diff_id"])
+    with store:
+        store.remove_image(first.record)
+        store.collect_garbage()
+    crashed = os.path.join(store.layers, ".tmp-%s-crash" % os.path.basename(top)[:12])
+    os.makedirs(os.path.join(crashed, "data"))   # a partial copy of the top layer
+    again = ensure_image(store, resolve(ref, store))
+    assert again.changed and not os.path.exists(crashed)
+    assert os.getxattr(os.path.join(top, "data"), "trusted.overlay.opaque") == b"y"

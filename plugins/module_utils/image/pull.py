@@ -79,8 +79,11 @@ def ensure_image(store, ref, policy="missing", auth=None, platform=None, check_m
     if check_mode:
         return PullResult(existing, True)
     with store:
-        record = fetch(store, ref, source_digest, auth, platform)
-        store.collect_garbage()
+        try:
+            record = fetch(store, ref, source_digest, auth, platform)
+        finally:
+            # Also after a failure: the blobs skopeo fetched for an image that was refused go.
+            store.collect_garbage()
     changed = existing is None or existing["digest"] != record["digest"] or name not in existing.get("names", ())
     return PullResult(record, changed, pulled=True)
 
