@@ -81,8 +81,21 @@ class Podman(object):
     def reset(self):
         subprocess.run(self.cmd("rm", "-af", "-t", "0"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        timeout=300, check=False)
-        for point in sorted(H.host_mounts_under([self.root, self.runroot]), key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        # conmon runs `podman container cleanup` after a container exits, which opens the storage
+        # again (and bind-mounts its overlay directory): unmount until nothing comes back.
+        quiet_since = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            mounts = H.host_mounts_under([self.root, self.runroot])
+            for point in sorted(mounts, key=len, reverse=True):
+                subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            if mounts:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 1.0:
+                break
+            time.sleep(0.1)
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.runroot, ignore_errors=True)
 
