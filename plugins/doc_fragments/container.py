@@ -303,3 +303,52 @@ options:
     type: path
     default: /run/opencontainer/containers
 '''
+
+    # A container from an image (plugins/module_utils/container/image_glue.py).
+    IMAGE = r'''
+options:
+  image:
+    description:
+      - Run the container from this image instead of O(rootfs) or O(bundle). A registry reference
+        (C(registry/repo:tag), C(repo@sha256:...), a short name resolved through C(registries.conf) as
+        podman does; an ambiguous short name is refused), C(oci:DIR[:tag]), C(oci-archive:PATH) or
+        C(docker-archive:PATH).
+      - The image's config gives the defaults of C(config.json) under the options. Entrypoint and Cmd
+        become the arguments (O(command) replaces Cmd, O(entrypoint) replaces Entrypoint and drops Cmd).
+        Env is merged with O(env) winning. User (names resolved through the image's own C(/etc/passwd) and
+        C(/etc/group)), WorkingDir and StopSignal are used unless O(user), O(workdir), O(stop_signal) are set.
+        Labels become annotations, with the fields the image-spec conversion names.
+      - The root file system is an overlay of the image's layers (shared by every container of the image)
+        and the container's own writable layer in O(bundle_dir), mounted inside the container's mount
+        namespace only. The writable layer is kept while the container is recreated from the same image
+        and is new when the image digest changes. V(absent) removes it.
+      - The image digest is recorded in the container's state; when O(image) resolves to another digest the
+        container is recreated (the diff shows C(image)). The same digest never recreates it.
+      - Not with a user namespace (overlayfs reads the layers' opaque-directory marks only outside one).
+    type: str
+  pull:
+    description:
+      - V(missing) pulls the image only when the store does not have it under that name; V(always) asks the
+        source for its current digest and pulls when it differs; V(never) uses the store only.
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  entrypoint:
+    description:
+      - Replaces the image's Entrypoint (a list, or a string split like a shell does). The image's Cmd is then
+        not used unless O(command) is set. An empty list runs O(command) alone.
+    type: raw
+  image_store:
+    description:
+      - The image store (blobs, unpacked layers, image records). Default C(/var/lib/opencontainer/images).
+    type: path
+  image_auth_file:
+    description:
+      - A containers-auth.json(5) file with the registry credentials for the implied pull.
+    type: path
+  image_validate_certs:
+    description:
+      - Verify the registry's TLS certificate for the implied pull (V(false) also allows plain HTTP).
+    type: bool
+    default: true
+'''

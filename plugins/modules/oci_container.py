@@ -18,8 +18,8 @@ description:
     config the container was created from. No difference and the right status changes nothing. A
     difference in cgroup resources only is applied in place. Any other difference recreates the
     container (see O(recreate) and O(comparisons)).
-  - The container comes from an existing O(bundle), or from O(rootfs) plus inline options that the
-    module turns into a complete C(config.json) (the runtime's default spec, the options, then
+  - The container comes from an existing O(bundle), or from O(rootfs) or O(image) plus inline options that the
+    module turns into a complete C(config.json) (the runtime's default spec, the image's config, the options, then
     O(spec) merged last).
   - The container's stdout and stderr go to a size-capped log file (O(log_path)).
 author:
@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - opencontainer.runtime.container
+  - opencontainer.runtime.container.IMAGE
   - opencontainer.runtime.container.STATE_ROOT
 attributes:
   check_mode:
@@ -85,6 +86,14 @@ EXAMPLES = r'''
     state: stopped
     stop_signal: SIGINT
     stop_timeout: 30
+
+- name: From an image, pulled when missing; the image's Cmd replaced
+  opencontainer.runtime.oci_container:
+    name: web
+    image: docker.io/library/nginx:1.27
+    command: [nginx, -g, "daemon off;"]
+    env:
+      NGINX_PORT: "8080"
 
 - name: Remove it
   opencontainer.runtime.oci_container:
@@ -198,6 +207,11 @@ exit_code:
   returned: when O(wait=true)
   type: int
   sample: 0
+image:
+  description: The image the container is made from, with the ports its config exposes.
+  returned: with O(image), unless in check mode before the first pull
+  type: dict
+  sample: {"name": "docker.io/library/nginx:1.27", "digest": "sha256:...", "exposed_ports": ["80/tcp"]}
 drift:
   description: Config differences left in place because O(recreate=never).
   returned: when O(recreate=never) and the config differs
@@ -211,7 +225,7 @@ from ansible_collections.opencontainer.runtime.plugins.module_utils.container.op
 
 
 def main():
-    module = module_glue.new_module(container_argument_spec(), mutually_exclusive=[("bundle", "rootfs")])
+    module = module_glue.new_module(container_argument_spec(), mutually_exclusive=[("bundle", "rootfs", "image")])
     module_glue.require_root(module)
     manager = ContainerManager(module.params, check_mode=module.check_mode)
     result = module_glue.run(module, manager.converge)

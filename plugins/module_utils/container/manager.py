@@ -49,7 +49,7 @@ from .options import IGNORE, SET, STRICT, comparison_path, path_problems
 from .service_glue import restart_pending
 
 # Actions that change the host (every other entry in `actions` only reports).
-CHANGES = ("write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
+CHANGES = ("pull", "write_bundle", "create", "start", "stop", "delete", "update", "resume", "remove_bundle")
 DEFAULT_OUTPUT_LINES = 20
 REPLANS = 5
 # A create by another process (the command line) takes well under a second;
@@ -120,12 +120,17 @@ class ContainerManager(object):
             return self._plan_absent()
         if self.damaged is not None:
             raise RuntimeFailure("%s; state=absent removes the container" % self.damaged)
-        if self.state is not None and not (self.params.get("rootfs") or self.params.get("bundle")):
+        if self.params.get("image"):
+            from .image_glue import desired_from_image
+            self.desired = desired_from_image(self.params, self.check_mode)
+        elif self.state is not None and not (self.params.get("rootfs") or self.params.get("bundle")):
             # Only a name: the container as it is (e.g. `name=web state=stopped`).
             self.desired = Desired(self.state.get("config") or {}, self.state.get("bundle"), managed=False,
                                    validated=True)
         else:
             self.desired = desired_container(self.params)
+        if self.desired.config is None:
+            return self._plan_pending_pull(want)
         if self.state is not None:
             current = self.state.get("config") or {}
             self.diffs = drift.differences(current, self.desired.config, self._comparisons())
@@ -133,16 +138,37 @@ class ContainerManager(object):
             self.ignored = [d.path for d in drift.differences(current, self.desired.config) if d.path not in compared]
             if self.state.get("bundle") != self.desired.bundle:
                 self.diffs.insert(0, drift.Difference("bundle", self.state.get("bundle"), self.desired.bundle))
+            self._add_image_difference()
         if self.state is None or self.diffs:
             # Equal to the config the container was created from: that one passed
             # the same checks at create time.
             self.desired.validate()
-        actions = self._plan_present(want)
+        actions = self._image_pulled() + self._plan_present(want)
         if self.ignored and "create" not in actions and "write_bundle" in actions:
             # The bundle describes the container; a difference the user chose to
             # ignore must not be written into it (nor reported as a change).
             actions.remove("write_bundle")
         return actions
+
+    # -- images (image_glue.py) --------------------------------------------
+    def _add_image_difference(self):
+        if getattr(self.desired, "record", False) is not False:
+            from .image_glue import image_difference
+            diff = image_difference(self.state, self.desired)
+            if diff is not None:
+                self.diffs.insert(0, diff)
+
+    def _image_pulled(self):
+        return ["pull"] if getattr(self.desired, "pull_changed", False) else []
+
+    def _plan_pending_pull(self, want):
+        """Check mode, image not in the store: it would be pulled, then (re)created."""
+        new = ["write_bundle", "create"] + (["start"] if want == "started" else [])
+        if self.state is None:
+            return ["pull"] + new
+        self._add_image_difference()
+        teardown = (["stop"] if self.status in (RUNNING, PAUSED) else []) + ["delete"]
+        return ["pull"] + teardown + new
 
     def _comparisons(self):
         rules = {}
@@ -254,6 +280,9 @@ class ContainerManager(object):
         }
         if waited is not None:
             result["exit_code"] = waited
+        if self.params.get("image"):
+            from .image_glue import result_extras
+            result.update(result_extras(self.desired))
         if self.diffs_reported_only:
             result["drift"] = [{"path": d.path, "before": d.before, "after": d.after} for d in self.diffs]
         return result
@@ -322,11 +351,17 @@ class ContainerManager(object):
                                 "rolled_back": undone}
             raise
 
+    def _do_pull(self):
+        """Done while planning: the image's config is what the desired config is made of."""
+
     def _do_write_bundle(self):
         bundles.write(self.desired.bundle, self.desired.config)
 
     def _do_create(self):
         from ..runtime.lifecycle.create import create
+        if getattr(self.desired, "record", None):
+            from .image_glue import prepare
+            prepare(self.desired, self.root.path, self.name)
         log_path = self.params.get("log_path") or True
         self.state = create(self.root.path, self.name, self.desired.bundle, warn=self.warn,
                             log_path=log_path, log_max_size=self.params.get("log_max_size") or 1048576)
@@ -354,8 +389,13 @@ class ContainerManager(object):
         from ..runtime.lifecycle.delete import delete
         delete(self.root.path, self.name, force=True, warn=self.warn)
         self.status = "absent"
+        if self.state is not None:
+            from .image_glue import released
+            released(self.state, self.root.path, self.name)
 
     def _do_remove_bundle(self):
+        from .image_glue import remove_image_dirs
+        remove_image_dirs(self.state.get("bundle"))
         bundles.remove(self.state.get("bundle"))
 
     def _do_update(self):

@@ -112,12 +112,22 @@ CONTROL_OPTIONS = (
     Option("output_lines", "int"),
 )
 
+# A container from an image (image_glue.py), instead of rootfs or bundle.
+IMAGE_OPTIONS = (
+    Option("image", "str"),
+    Option("pull", "str", default="missing", choices=("missing", "always", "never")),
+    Option("entrypoint", "raw", "process.args"),
+    Option("image_store", "path"),
+    Option("image_auth_file", "path"),
+    Option("image_validate_certs", "bool", default=True),
+)
+
 # Shared by oci_container and each item of oci_containers, not per container.
 COMMON_OPTIONS = (
     Option("state_root", "path", default="/run/opencontainer/containers"),
 )
 
-BY_NAME = dict((o.name, o) for o in CONFIG_OPTIONS + CONTROL_OPTIONS + COMMON_OPTIONS)
+BY_NAME = dict((o.name, o) for o in CONFIG_OPTIONS + CONTROL_OPTIONS + COMMON_OPTIONS + IMAGE_OPTIONS)
 
 # Config fields with a comparison other than strict, whichever way they were set.
 FIELD_COMPARISONS = {
@@ -171,6 +181,7 @@ def path_problems(params):
 def container_argument_spec(include_common=True):
     """The argument spec of one container (oci_container, or an oci_containers item)."""
     spec = dict((o.name, o.argument_spec()) for o in CONTROL_OPTIONS + CONFIG_OPTIONS)
+    spec.update((o.name, o.argument_spec()) for o in IMAGE_OPTIONS)
     if include_common:
         spec.update((o.name, o.argument_spec()) for o in COMMON_OPTIONS)
     return spec

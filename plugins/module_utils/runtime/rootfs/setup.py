@@ -30,7 +30,7 @@ from .. import namespaces
 from ..syscalls import host as _syscalls
 from ..errors import RootfsError, SyscallError
 from ..syscalls import consts as C
-from . import chroot, devices, mountcalls, mountinfo, paths, pivot
+from . import chroot, devices, mountcalls, mountinfo, overlay, paths, pivot
 from .hostdev import HostDev
 from .mountcalls import MountContext, normalize_destination
 from .mounts import mount_entry
@@ -148,8 +148,18 @@ def prepare_rootfs(config, rootfs, cgroup_mounts=(), syscalls=None, source_fds=N
     _mount(sc, "", "/", "", root_flags, "setting the propagation of / to %s"
            % (propagation if root_flags != DEFAULT_ROOT_PROPAGATION else "rslave"))
     make_pivot_mounts_private(rootfs, sc)
-    _mount(sc, rootfs, rootfs, "", C.MS_BIND | C.MS_REC,
-           "bind mount of the rootfs %s onto itself" % rootfs)
+    layers = overlay.overlay_options(config)
+    if layers is not None:
+        # An image's layers plus the container's upper directory (overlay.py); in
+        # this namespace only, so it needs no unmounting anywhere.
+        try:
+            sc.mount("overlay", rootfs, "overlay", 0, layers)
+        except SyscallError as exc:
+            raise RootfsError("overlay mount of the image layers on %s failed: %s"
+                              % (rootfs, os.strerror(exc.errno)))
+    else:
+        _mount(sc, rootfs, rootfs, "", C.MS_BIND | C.MS_REC,
+               "bind mount of the rootfs %s onto itself" % rootfs)
     ctx = MountContext(rootfs, sc, bundle=bundle, cgroup_mounts=cgroup_mounts,
                        cgroupns=_has_namespace(config, "cgroup"),
                        mount_label=(config.get("linux") or {}).get("mountLabel"), host_dev=host_dev,
