@@ -88,6 +88,7 @@ class ContainerManager(object):
         self.ignored = []
         self.done = []
         self.actions = []
+        self.pulled = False
 
     # -- reading ---------------------------------------------------------
     def load(self):
@@ -159,7 +160,12 @@ class ContainerManager(object):
                 self.diffs.insert(0, diff)
 
     def _image_pulled(self):
-        return ["pull"] if getattr(self.desired, "pull_changed", False) else []
+        # The pull happens while planning (the image's config makes the desired
+        # config): a run that plans again (under the name lock, after a lost
+        # race) still reports it, once.
+        if getattr(self.desired, "pull_changed", False):
+            self.pulled = True
+        return ["pull"] if self.pulled and "pull" not in self.done else []
 
     def _plan_pending_pull(self, want):
         """Check mode, image not in the store: it would be pulled, then (re)created."""
