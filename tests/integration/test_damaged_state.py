@@ -104,13 +104,42 @@ def test_force_delete_removes_processes_and_default_cgroup(oci):
         H.remove_cgroup_tree(os.path.relpath(paths["pids"], os.path.join(H.CGROUP_ROOT, "pids")))
 
 
-def test_force_delete_of_custom_cgroup_empties_it(oci):
+def _custom_cgroup_container(oci):
     # Without a pid namespace the init's children outlive it: they are found in its cgroup.
     config = oci.config(["sh", "-c", "sleep 60 & sleep 60 & wait"])
     config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"] if n["type"] != "pid"]
     cid, pid, monitor, paths = _running(oci, config)
     with open(os.path.join(paths["pids"], "cgroup.procs")) as handle:
         members = [int(p) for p in handle.read().split()]
+    return cid, monitor, paths, members
+
+
+def _claim_file(cid, oci):
+    claims = "/run/opencontainer/cgroup-owners"
+    for name in os.listdir(claims) if os.path.isdir(claims) else ():
+        with open(os.path.join(claims, name)) as handle:
+            if json.load(handle).get("id") == cid:
+                return os.path.join(claims, name)
+    return None
+
+
+def test_force_delete_of_custom_cgroup_removes_what_its_claim_says_create_made(oci):
+    cid, monitor, paths, members = _custom_cgroup_container(oci)
+    claim = _claim_file(cid, oci)
+    assert claim is not None
+    _damage(oci, cid, "zeroed")
+    result = oci.rt.delete(cid, force=True).check()
+    assert "left in place" not in result.stderr
+    for p in members + [monitor]:
+        H.wait_for(lambda: _gone(p), 5, what="pid %d gone" % p)
+    assert not os.path.exists(os.path.join(oci.rt.root, cid))
+    assert [d for d in paths.values() if os.path.exists(d)] == []
+    assert not os.path.exists(claim)
+
+
+def test_force_delete_of_custom_cgroup_without_its_claim_empties_it(oci):
+    cid, monitor, paths, members = _custom_cgroup_container(oci)
+    os.unlink(_claim_file(cid, oci))  # the claim lost too: whether create made the cgroup is unknown
     _damage(oci, cid, "zeroed")
     result = oci.rt.delete(cid, force=True).check()
     assert "left in place" in result.stderr

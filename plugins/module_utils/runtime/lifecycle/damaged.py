@@ -32,9 +32,11 @@ forge, and from nothing else:
 
 Everything found gets SIGKILL; the monitor then reaps the init, finds no
 state to record the exit in, and exits. The default cgroup is removed
-(create made or adopted it). A linux.cgroupsPath cgroup is emptied but left
-in place, with a warning: whether create made it or reused an existing one
-was recorded only in the lost state. Not found, and so left running: the
+(create made or adopted it). What create made of a linux.cgroupsPath is
+learnt from the cgroup's host-wide claim (cgroups/owner.py), when it names
+this container and the directories are still the ones it claimed: those are
+removed and the claim is given up; without such a claim the cgroup is
+emptied but left in place, with a warning. Not found, and so left running: the
 processes of a container with a linux.cgroupsPath whose monitor is gone
 (killed, or `create` handed the init to a reaping caller, spawn.py).
 The network is undone from names derived from the state root and the id
@@ -123,6 +125,14 @@ def _cgroup(state_root, container_id, init):
         manager = CgroupManager.plan(container_id, path)
     except RuntimeFailure:
         return None, False
+    claim = _own_claim(state_root, container_id, manager)
+    if claim is not None:
+        # The host-wide claim (cgroups/owner.py) lies outside the damaged
+        # state and records what create made or adopted: destroy() removes
+        # exactly that and gives the claim up.
+        manager.created.extend(d for d in claim.get("made") or () if pathlite.isdir(d))
+        manager.claim = {"file": claim["file"], "token": claim.get("token")}
+        return manager, True
     own = path == default
     if own:
         # What destroy() removes: the container's cgroup in every hierarchy
@@ -133,6 +143,22 @@ def _cgroup(state_root, container_id, init):
             if pathlite.isdir(dirs[-1]):
                 manager.created.extend(dirs)
     return manager, own
+
+
+def _own_claim(state_root, container_id, manager):
+    """The claim of ``manager``'s cgroup when it names this container and the cgroup is still the one it claimed."""
+    from os.path import realpath
+    from ..cgroups import owner
+    from ..cgroups.files import CgroupFiles
+    files = CgroupFiles()
+    claim_file = owner.Claims(owner.CLAIMS_DIR, files).file_for(manager.path)
+    claim = owner.read_claim(claim_file)
+    if (not claim or claim.get("unreadable") or claim.get("id") != container_id
+            or claim.get("state_root") != realpath(state_root)
+            or not owner.still_the_same(files, claim, manager.paths)):
+        return None
+    claim["file"] = claim_file
+    return claim
 
 
 def default_cgroup_path(state_root, container_id):
