@@ -34,6 +34,7 @@ STEP_TIMEOUT="${DEMO_STEP_TIMEOUT:-60}"
 runtime() {
     local status=0
     timeout "$STEP_TIMEOUT" "${RUNTIME_CMD[@]}" "$@" || status=$?
+    # shellcheck disable=SC2016  # the backquotes are text: they quote the command in the message
     [ "$status" -ne 124 ] || printf 'demo.sh: `%s %s` timed out after %s s\n' \
         "${RUNTIME_CMD[*]}" "$*" "$STEP_TIMEOUT" >&2
     return "$status"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/test.sh and scripts/demo.sh (sourced, not run).
 # Host packages from apt and the Python venv at .venv, each installed only
 # when missing, so a second run is quick.

@@ -20,7 +20,7 @@ source "$REPO_ROOT/scripts/lib.sh"
 # OCI_TEST_VENV: another venv to use and keep up to date (e.g. a git worktree sharing its main checkout's).
 VENV_DIR="${OCI_TEST_VENV:-$REPO_ROOT/.venv}"
 APT_PACKAGES=(python3 python3-venv busybox-static libseccomp2 runc crun iproute2 git nftables python3-pyroute2 podman
-              docker-registry skopeo umoci)
+              docker-registry skopeo umoci shellcheck)
 
 STAGES=(packages venv pytest sanity integration molecule)
 # The stages every test stage needs first.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the ansible-test and molecule runners in this directory (sourced).
 # Needs REPO_ROOT.
 
@@ -14,12 +15,12 @@ use_venv() {
 # host CI cannot reach, unless ~/.ansible/test/cache/get_pip_<version>.py
 # exists; the stand-in installs pip offline (see get_pip_standin.py).
 install_get_pip_standin() {
-    local cache="$HOME/.ansible/test/cache" version
+    # The version in the name is the pip that ansible-test bootstraps.
+    local cache="$HOME/.ansible/test/cache" target
     mkdir -p "$cache"
-    for version in 23_1_2; do
-        cmp -s "$REPO_ROOT/tests/ansible/get_pip_standin.py" "$cache/get_pip_$version.py" ||
-            cp "$REPO_ROOT/tests/ansible/get_pip_standin.py" "$cache/get_pip_$version.py"
-    done
+    target="$cache/get_pip_23_1_2.py"
+    cmp -s "$REPO_ROOT/tests/ansible/get_pip_standin.py" "$target" ||
+        cp "$REPO_ROOT/tests/ansible/get_pip_standin.py" "$target"
 }
 
 # copy_collection DEST: the repository's files (tracked and new, .gitignore

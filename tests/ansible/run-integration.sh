@@ -24,8 +24,7 @@ use_venv "$venv"
 install_get_pip_standin
 
 work="$(mktemp -d /tmp/oci-ansible-test.XXXXXX)"
-cleanup() { rm -rf "$work"; }
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 collection="$(copy_collection "$work")"
 
 cd "$collection"
