@@ -383,3 +383,39 @@ def test_a_half_unpacked_layer_is_never_used(tmp_path, base_tar, store):
     again = ensure_image(store, resolve(ref, store))
     assert again.changed and not os.path.exists(crashed)
     assert os.getxattr(os.path.join(top, "data"), "trusted.overlay.opaque") == b"y"
+
+
+def test_image_container_with_a_restart_policy_comes_back_at_boot(tmp_path, base_tar, containers, monkeypatch):
+    """Issue 19 with images: after a simulated reboot (monitor and init SIGKILLed, the state
+    root's tmpfs unmounted and mounted fresh) `oci-runtime boot` runs the container again on
+    the image's layers, and no mount is left on the host."""
+    monkeypatch.setenv("OCI_RUNTIME_SERVICES_DIR", str(tmp_path / "services"))
+    build_image(str(tmp_path / "layout"), base_tar)
+    ref = "oci:%s:latest" % (tmp_path / "layout")
+    name = "img-svc-" + uid()
+    root = containers.state_root
+    os.makedirs(root, 0o700)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=16m", "tmpfs", root], check=True)
+    try:
+        first = containers.converge(name, ref, restart_policy="always")
+        containers.output(first, "conf v1")
+        os.kill(containers_monitor(containers, name), 9)  # the monitor first: it must not restart it
+        os.kill(first["container"]["pid"], 9)
+        H.wait_for(lambda: not H.pid_alive(first["container"]["pid"]), 10, what="init gone")
+        subprocess.run(["umount", root], check=True)
+        assert not os.listdir(root)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700,size=16m", "tmpfs", root], check=True)
+        binary = H.runtime_binary()
+        with open(str(tmp_path / "boot.out"), "w") as out:
+            code = subprocess.run([binary, "--root", root, "boot"], stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=120, check=False).returncode
+        assert code == 0, open(str(tmp_path / "boot.out")).read()
+        probe = subprocess.run([binary, "--root", root, "exec", name, "cat", "/app/conf"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True, timeout=30, check=False)
+        assert probe.returncode == 0 and probe.stdout == "conf v1\n", probe
+        assert H.host_mounts_under([str(tmp_path / "store"), str(tmp_path / "bundles")]) == []
+    finally:
+        for created in containers.names:
+            ContainerManager(dict(name=created, state="absent", state_root=root)).converge()
+        containers.names = []  # gone: the fixture's cleanup checks the mounts, after this umount
+        subprocess.run(["umount", "-l", root], check=False)
