@@ -22,11 +22,10 @@ sends nothing.
 import errno
 import posix  # os without os.py: runtime/pathlite.py says why
 
-from ..errors import RuntimeFailure
+from ..errors import RuntimeFailure, StatusError
 from ..signals import SIGKILL, parse_signal
 from ..standalone.stateio import process_alive
 from ..state import StateRoot
-from ..errors import StatusError
 from ..status import PAUSED, STOPPED, live_status, require
 from ..syscalls.host import real
 
