@@ -17,7 +17,7 @@ stage "host packages"
 apt_install python3 python3-venv busybox-static
 
 stage "python venv with ansible-core"
-ensure_venv "$REPO_ROOT/.venv"
+ensure_venv "$REPO_ROOT/.venv" "$REPO_ROOT/scripts/requirements-demo.txt"
 
 stage "playbooks/demo.yml"
 collections="$(mktemp -d /tmp/oci-demo-collections.XXXXXX)"

@@ -54,9 +54,10 @@ apt_install() {
     apt_get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# ensure_venv VENV_DIR: a venv of $SYSTEM_PYTHON with tests/requirements.txt.
+# ensure_venv VENV_DIR [REQUIREMENTS_FILE]: a venv of $SYSTEM_PYTHON with those
+# requirements (default tests/requirements.txt, the whole test toolchain).
 ensure_venv() {
-    local venv="$1" venv_base system_base digest
+    local venv="$1" requirements="${2:-$REQUIREMENTS}" venv_base system_base digest
     [ -x "$SYSTEM_PYTHON" ] || fail "$SYSTEM_PYTHON not found"
     # Recreate the venv when it is broken or was built from another interpreter.
     venv_base="$("$venv/bin/python" -c 'import sys; print(sys.base_prefix)' 2>/dev/null || true)"
@@ -67,12 +68,12 @@ ensure_venv() {
         "$SYSTEM_PYTHON" -m venv "$venv"
     fi
     # pip is the slow part: run it only when the requirements changed.
-    digest="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+    digest="$(sha256sum "$requirements" | cut -d' ' -f1)"
     if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null || true)" = "$digest" ]; then
         echo "requirements already installed"
     else
-        echo "installing $(grep -v '^#' "$REQUIREMENTS" | tr '\n' ' ')"
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" </dev/null
+        echo "installing $(grep -v '^#' "$requirements" | tr '\n' ' ')"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements" </dev/null
         echo "$digest" > "$venv/.requirements.sha256"
     fi
 }

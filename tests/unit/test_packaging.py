@@ -54,3 +54,13 @@ def test_developer_files_are_left_out(built):
     bad = [name for name in names
            if name.startswith(LEFT_OUT) or name.endswith((".swp", "~", ".pyc", ".bin")) or "__pycache__" in name]
     assert bad == []
+
+
+def test_demo_installs_ansible_core_alone_with_the_tests_pin():
+    def requirements(path):
+        with open(os.path.join(REPO, path)) as handle:
+            return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+    demo = requirements("scripts/requirements-demo.txt")
+    assert demo == [line for line in requirements("tests/requirements.txt") if line.startswith("ansible-core")]
+    with open(os.path.join(REPO, "scripts", "demo.sh")) as handle:
+        assert 'ensure_venv "$REPO_ROOT/.venv" "$REPO_ROOT/scripts/requirements-demo.txt"' in handle.read()
