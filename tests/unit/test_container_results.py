@@ -36,7 +36,7 @@ def converge_check(p, status=None, config_from=None):
     if status is not None:
         desired = desired_container(config_from or p)
         current = {"id": p["name"], "config": copy.deepcopy(desired.config), "bundle": desired.bundle,
-                   "status": status, "ociVersion": "1.2.0", "annotations": {}}
+                   "status": status, "ociVersion": "1.2.0", "annotations": {}, "pid": 4242}
         bundles.write(desired.bundle, desired.config)
 
     def fake_load():
@@ -67,6 +67,7 @@ def test_check_mode_existing_container_status_as_it_would_be(work):
     assert converge_check(params(work), "created")["container"]["status"] == "running"
     stopped = converge_check(params(work, state="stopped"), "running")["container"]
     assert stopped["status"] == "stopped"
+    assert "pid" not in stopped
     assert stopped["config"]["process"]["args"] == ["sleep", "100"]
     recreated = converge_check(params(work, env={"MODE": "other"}), "running", config_from=params(work))
     assert recreated["container"]["status"] == "running"

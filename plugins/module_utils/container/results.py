@@ -112,6 +112,8 @@ def predicted_container(manager, current):
     else:
         return {}
     container["status"] = predicted_status(want, manager.actions, manager.status)
+    if container["status"] == STOPPED:
+        container.pop("pid", None)  # the runtime-spec state has a pid only while created or running
     return container
 
 
