@@ -88,6 +88,19 @@ def test_new_container_diff_shows_options_and_their_config_values(work):
     assert "root" not in after["config"] and "linux" not in after["config"]
 
 
+def test_new_container_diff_after_a_real_create(work):
+    """After the create, the manager holds the new container's state: the diff still shows the options."""
+    m = manager.ContainerManager(params(work), check_mode=True)
+    m.plan()
+    m.actions = ["write_bundle", "create", "start"]
+    m.state = {"id": "web", "config": m.desired.config}
+    m.check_mode = False
+    after = results.after_view(m, {"id": "web", "status": "running"})
+    assert after["status"] == "running"
+    assert after["options"]["command"] == "sleep 100"
+    assert after["config"]["process.args"] == ["sleep", "100"]
+
+
 def test_changed_container_diff_names_only_the_differences(work):
     diff = converge_check(params(work, env={"MODE": "other"}), "running", config_from=params(work))["diff"]
     assert list(diff["after"]["config"]) == ["process.env"]

@@ -82,7 +82,8 @@ def after_view(manager, container):
         target = container.get("status", "absent")
     if manager.diffs:
         return {"status": target, "config": dict((d.path, d.after) for d in manager.diffs)}
-    if manager.state is None and manager.desired is not None:
+    if "create" in manager.actions and "delete" not in manager.actions and manager.desired is not None:
+        # A new container (manager.state is the one just created by now).
         return new_container_view(manager.params, manager.desired.config, target)
     return {"status": target}
 
