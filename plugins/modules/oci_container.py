@@ -34,7 +34,8 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: Before and after of the config fields that differ and of the status.
+    details: Before and after of the config fields that differ and of the status; for a new container the options set
+      and the config values they became.
   platform:
     platforms: linux
 notes:
@@ -105,6 +106,8 @@ RETURN = r'''
 container:
   description:
     - The container's state after the task (empty when absent), as in C(state.json) with the live status.
+    - In check mode, the container as the task would leave it, also one that does not exist yet (or would be
+      recreated), with its id, bundle, C(config) and the status it would reach.
   returned: success
   type: dict
   contains:
@@ -128,6 +131,10 @@ container:
       description: The config's annotations.
       type: dict
       sample: {}
+    config:
+      description: The full C(config.json) the container was (in check mode, would be) created from.
+      type: dict
+      sample: {"ociVersion": "1.2.0", "process": {"args": ["httpd", "-f"]}}
     created:
       description: When the container was created (RFC 3339).
       type: str
@@ -195,7 +202,10 @@ actions:
   elements: str
   sample: [write_bundle, create, start]
 diff:
-  description: Status and differing config fields, before and after.
+  description:
+    - Status and differing config fields (by config path), before and after.
+    - For a container that does not exist yet, C(after) has C(options), the container options the task set, and
+      C(config), the config values they became (by config path); the full config is in RV(container.config).
   returned: always
   type: dict
   sample: {"before": {"status": "running", "config": {"process.env": ["PATH=/bin"]}},

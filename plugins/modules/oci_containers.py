@@ -24,7 +24,7 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: Each item's result has its own diff.
+    details: Before and after of each container that changed, by name (each item's result also has its own diff).
   platform:
     platforms: linux
 options:
@@ -72,6 +72,65 @@ results:
   elements: dict
   sample: [{"name": "web1", "changed": true, "actions": ["write_bundle", "create", "start"],
             "container": {"id": "web1", "status": "running"}}]
+diff:
+  description:
+    - Before and after of each container that changed, by container name, shown by C(--diff). Each is the C(diff)
+      M(opencontainer.runtime.oci_container) returns (status and differing config fields; for a new container the
+      options set and the config values they became).
+  returned: always
+  type: dict
+  sample: {"before": {"web2": {"status": "running", "config": {"process.env": ["A=1"]}}},
+           "after": {"web2": {"status": "running", "config": {"process.env": ["A=2"]}}}}
+created:
+  description:
+    - Names of the containers made new.
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: [web1]
+recreated:
+  description:
+    - Names of the containers deleted and made again, because their config differed or an item's C(recreate=always)
+      or C(restart=true) asked for it.
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: [web2]
+updated:
+  description:
+    - Names of the containers whose cgroup resources were changed in place.
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+started:
+  description:
+    - Names of the existing containers brought to running (started, resumed, or a stopped one made again with the
+      same config).
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+stopped:
+  description:
+    - Names of the containers stopped and kept.
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+removed:
+  description:
+    - Names of the containers deleted (V(absent), or not listed with O(exclusive=true)).
+    - In check mode, the ones that would be. Derived from each result's C(actions).
+  returned: always
+  type: list
+  elements: str
+  sample: [old]
 '''
 
 from ansible_collections.opencontainer.runtime.plugins.module_utils.container import module_glue

@@ -174,7 +174,9 @@ def test_check_mode_diff_view_for_a_new_container(work):
     assert result["changed"] and result["actions"] == NEW
     assert result["diff"]["before"] == {"status": "absent"}
     assert result["diff"]["after"]["status"] == "running"
-    assert result["diff"]["after"]["config"]["process"]["args"] == ["sleep", "100"]
+    # The options set and the config values they became; the whole config is in the container.
+    assert result["diff"]["after"]["config"]["process.args"] == ["sleep", "100"]
+    assert result["container"]["config"]["process"]["args"] == ["sleep", "100"]
     assert not os.path.exists(str(work / "bundle"))  # check mode wrote nothing
 
 

@@ -15,6 +15,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ..runtime.errors import RuntimeFailure
 from ..runtime.state import StateRoot
 from .manager import ContainerManager
+from .results import batch_diff, summary
 from .options import container_argument_spec
 
 
@@ -55,10 +56,13 @@ def converge_all(items, state_root, check_mode, exclusive=False):
             if name not in listed:
                 params = {"name": name, "state": "absent", "state_root": state_root}
                 results.append(_converge_one(params, check_mode, warnings, results))
-    return {
+    out = {
         "changed": any(r["changed"] for r in results),
         "results": results,
-    }, warnings
+        "diff": batch_diff(results),
+    }
+    out.update(summary(results))
+    return out, warnings
 
 
 def _converge_one(params, check_mode, warnings, results):

@@ -42,7 +42,7 @@ from ..runtime.ids import validate_id
 from ..runtime.lifecycle.query import describe, load_settled
 from ..runtime.state import StateRoot
 from ..runtime.status import CREATED, CREATING, PAUSED, RUNNING, STOPPED, exit_pending, live_status
-from . import bundles, drift, logs
+from . import bundles, drift, logs, results
 from .desired import DEFAULT_BUNDLE_PARENT, STOP_SIGNAL_ANNOTATION, Desired, OptionError, desired_container
 from .name_lock import NameLock
 from .options import IGNORE, SET, STRICT, comparison_path, path_problems
@@ -282,7 +282,7 @@ class ContainerManager(object):
             "changed": any(a in CHANGES for a in self.actions),
             "actions": list(self.actions),
             "container": container,
-            "diff": {"before": before, "after": self._after_view(container)},
+            "diff": {"before": before, "after": results.after_view(self, container)},
         }
         if waited is not None:
             result["exit_code"] = waited
@@ -433,15 +433,17 @@ class ContainerManager(object):
 
     # -- reporting -------------------------------------------------------
     def _container(self):
-        if self.check_mode or self.status == "absent":
-            if self.check_mode and self.state is not None and "delete" not in self.actions:
-                return describe(self.state)
+        if self.check_mode:
+            current = describe(self.state) if self.state is not None and "delete" not in self.actions else {}
+            return results.predicted_container(self, current)
+        if self.status == "absent":
             return {}
         try:
             state = load_settled(self.root, self.name)
         except ContainerNotFound:
             return {}
         info = describe(state)
+        info["config"] = state.get("config") or {}
         lines = self.params.get("output_lines")
         if lines is None:
             lines = DEFAULT_OUTPUT_LINES if self.params.get("wait") else 0
@@ -453,25 +455,4 @@ class ContainerManager(object):
         view = {"status": status}
         if diffs:
             view["config"] = dict((d.path, getattr(d, side)) for d in diffs)
-        return view
-
-    def _after_view(self, container):
-        want = self.params.get("state") or "started"
-        if want == "absent":
-            return {"status": "absent"}
-        if not self.check_mode:
-            target = container.get("status", "absent")
-        elif "create" in self.actions:
-            target = RUNNING if "start" in self.actions else CREATED
-        elif "start" in self.actions or "resume" in self.actions:
-            target = RUNNING
-        elif "stop" in self.actions:
-            target = STOPPED
-        else:
-            target = self.status
-        view = {"status": target}
-        if self.diffs:
-            view["config"] = dict((d.path, d.after) for d in self.diffs)
-        elif self.state is None and self.desired is not None:
-            view["config"] = self.desired.config
         return view
