@@ -139,12 +139,14 @@ def notify_config(oci, args, listener_path, metadata=None):
     return config
 
 
-def test_the_agent_gets_the_fd_and_state_and_answers_the_containers_mkdir(oci, agent_factory):
+@pytest.mark.parametrize("no_new_privileges", [True, False], ids=["loaded-before-exec", "loaded-before-identity"])
+def test_the_agent_gets_the_fd_and_state_and_answers_the_containers_mkdir(oci, agent_factory, no_new_privileges):
     # First mkdir: "success" without the directory being made; second: EDQUOT, chosen by the agent.
     agent = agent_factory([(0, 0), (0, -errno.EDQUOT)])
     script = ("mkdir /out/faked && echo first=ok; test -d /out/faked && echo made || echo not-made; "
               "mkdir /out/second; echo second=$?")
     config = notify_config(oci, ["sh", "-c", script], agent.path, metadata="agent-meta")
+    config["process"]["noNewPrivileges"] = no_new_privileges  # the two places the init loads the filter
     cid = oci.new_id()
     result = oci.rt.run(cid, oci.bundle(config))
     output = result.stdout + result.stderr
