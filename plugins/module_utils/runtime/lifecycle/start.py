@@ -55,12 +55,7 @@ def start(state_root, container_id, warn=None, unless_stopped_by_user=False):
             raise StartError("cannot start container %s: its config has no process "
                              "(config.md: process is required to start a container)" % container_id)
         seccomp = (state["config"].get("linux") or {}).get("seccomp") or {}
-        listener = None
-        if seccomp.get("listenerPath"):
-            from .seccomp_listener import hand_over
-
-            def listener(fds):
-                hand_over(seccomp, spec_state(state, "created"), fds)
+        listener = _listener_hand_over(seccomp, spec_state(state, "created")) if seccomp.get("listenerPath") else None
         try:
             reply = _tell_init(lock.fd, jsonlite.dumps(spec_state(state, "created")).encode("utf-8"), listener)
         except InitUnreachable:
@@ -99,6 +94,15 @@ def _tell_init(dir_fd, state_json, listener=None):
         raise InitUnreachable("cannot reach the container's init: %s" % (e.strerror or e))
     finally:
         sock.close()
+
+
+def _listener_hand_over(seccomp, spec_state_):
+    """What start does with the fds the init sends: seccomp_listener.hand_over (loaded only then)."""
+    from .seccomp_listener import hand_over
+
+    def hand_over_fds(fds):
+        hand_over(seccomp, spec_state_, fds)
+    return hand_over_fds
 
 
 def _read_with_fds(sock, listener):
