@@ -203,3 +203,20 @@ def test_an_unreachable_listener_fails_start_and_leaves_the_container_stopped(oc
     H.assert_fails(oci.rt.start(cid), "linux.seccomp.listenerPath", missing)
     oci.rt.wait_status(cid, "stopped")
     assert not os.path.exists(os.path.join(oci.out, "ran"))
+
+
+@pytest.mark.ours
+@pytest.mark.parametrize("flags", [[], ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]], ids=["no-flags", "wait-killable-recv"])
+def test_an_exec_process_has_no_listener_its_notified_syscalls_fail_with_enosys(oci, agent_factory, flags):
+    """runc hands an exec'd process's fd to the agent too; this runtime does not (yet): ENOSYS, never a hang."""
+    agent = agent_factory([])
+    config = notify_config(oci, ["sleep", "30"], agent.path)
+    config["linux"]["seccomp"]["flags"] = flags
+    cid = oci.new_id()
+    oci.rt.create(cid, oci.bundle(config)).check()
+    oci.rt.start(cid).check()
+    result = oci.rt.cmd("exec", cid, "sh", "-c", "mkdir /out/from-exec; echo rc=$?", timeout=20)
+    assert result.returncode == 0, result
+    assert "Function not implemented" in result.stderr and "rc=1" in result.stdout, result
+    assert not os.path.exists(os.path.join(oci.out, "from-exec"))
+    oci.rt.kill(cid, "KILL")

@@ -44,6 +44,7 @@ from ..syscalls import libc as L
 from ..syscalls.host import real
 
 PATH = "linux.seccomp"
+_FLAG_WAIT_KILLABLE_RECV = 1 << 5  # <linux/seccomp.h>
 
 
 class CompiledFilter(object):
@@ -66,7 +67,10 @@ class CompiledFilter(object):
         it without a listener of its own: its notified syscalls then fail
         with ENOSYS (seccomp_unotify(2), no listener).
         """
-        flags = self.flags if with_listener else self.flags & ~self.listener
+        flags = self.flags
+        if not with_listener and self.listener:
+            # seccomp(2): WAIT_KILLABLE_RECV without NEW_LISTENER is EINVAL.
+            flags &= ~(self.listener | _FLAG_WAIT_KILLABLE_RECV)
         program = L.char_buffer(self.program)
         # struct sock_fprog {unsigned short len; struct sock_filter *filter},
         # the pointer at the next multiple of its size (linux/filter.h).
