@@ -185,8 +185,11 @@ def test_exec_gets_the_containers_filter(oci):
     ({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [deny(["mkdir"], errno_ret=70000)]},
      "linux.seccomp.syscalls[0].action"),
     ({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
-      "syscalls": [deny(["mkdir"], action="SCMP_ACT_NOTIFY")]},
-     "linux.seccomp.syscalls[0].action"),
+      "syscalls": [deny(["mkdir"], action="SCMP_ACT_ERRNO")]},
+     "linux.seccomp.listenerPath"),
+    ({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
+      "syscalls": [deny(["sendmsg"], action="SCMP_ACT_NOTIFY")]},
+     "linux.seccomp.syscalls[0].names"),
 ])
 @pytest.mark.ours
 def test_bad_seccomp_refused_with_its_path(oci, seccomp, json_path):

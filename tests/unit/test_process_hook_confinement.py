@@ -29,7 +29,7 @@ def test_a_filter_that_cannot_be_loaded_fails_the_hook_with_the_reason(tmp_path)
         "        raise ImportError('imported after the fork: ' + name)\n"
         "sys.meta_path.insert(0, NoMoreImports())\n"
         "class Unloadable(object):\n"
-        "    def load(self):\n"
+        "    def load(self, with_listener=True):\n"
         "        raise SecurityError('linux.seccomp: loading the seccomp filter failed: Invalid argument')\n"
         "config = {'hooks': {'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'touch %s']}]}}\n"
         "try:\n"

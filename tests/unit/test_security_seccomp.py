@@ -35,11 +35,8 @@ def fresh_cache():
 # -- pure mappings ------------------------------------------------------------
 def test_every_spec_action_maps_or_is_refused_clearly():
     for name in SECCOMP_ACTIONS:
-        if name == "SCMP_ACT_NOTIFY":
-            with pytest.raises(UnsupportedError, match=r"^p: SCMP_ACT_NOTIFY"):
-                S.action_value(name, None, "p")
-        else:
-            assert isinstance(S.action_value(name, None, "p"), int)
+        assert isinstance(S.action_value(name, None, "p"), int)
+    assert S.action_value("SCMP_ACT_NOTIFY", None, "p") == 0x7fc00000  # SECCOMP_RET_USER_NOTIF
 
 
 def test_action_values_are_libseccomps():
@@ -88,9 +85,14 @@ def test_flags_are_the_seccomp2_bits():
     assert S.filter_flags(None, "f") == 0
     assert S.filter_flags(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"], "f") == 0b101
     assert S.filter_flags(["SECCOMP_FILTER_FLAG_LOG"], "f") == SECCOMP_FILTER_FLAGS["SECCOMP_FILTER_FLAG_LOG"]
-    with pytest.raises(UnsupportedError, match=r"^linux.seccomp.flags\[1\]: SECCOMP_FILTER_FLAG_WAIT"):
+    with pytest.raises(SpecError, match=r"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs a syscall rule with "
+                       r"SCMP_ACT_NOTIFY") as info:
         S.filter_flags(["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
                        "linux.seccomp.flags")
+    assert info.value.path == "linux.seccomp.flags[1]"
+    # A notifying filter gets NEW_LISTENER (1 << 3); with TSYNC also TSYNC_ESRCH (1 << 4), seccomp(2).
+    assert S.filter_flags(["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"], "f", notify=True) == (1 << 5) | (1 << 3)
+    assert S.filter_flags(["SECCOMP_FILTER_FLAG_TSYNC"], "f", notify=True) == 1 | (1 << 3) | (1 << 4)
     with pytest.raises(SpecError) as info:
         S.filter_flags(["SECCOMP_FILTER_FLAG_BOGUS"], "linux.seccomp.flags")
     assert info.value.path == "linux.seccomp.flags[0]"
@@ -241,18 +243,20 @@ def test_load_order_follows_no_new_privileges():
     loaded = []
 
     class Recorder(object):
-        def load(self):
-            loaded.append(True)
+        def load(self, with_listener=True):
+            loaded.append(with_listener)
     F.load_before_identity(Recorder(), {"noNewPrivileges": True})
     assert loaded == []
     F.load_before_exec(Recorder(), {"noNewPrivileges": True})
-    assert loaded == [True]
+    assert loaded == [False]
     F.load_before_identity(Recorder(), {})
-    assert loaded == [True, True]
+    assert loaded == [False, False]
     F.load_before_exec(Recorder(), {})
     F.load_before_identity(None, {})
     F.load_before_exec(None, {"noNewPrivileges": True})
-    assert loaded == [True, True]
+    assert loaded == [False, False]  # no start connection (exec): no listener of its own
+    F.load_before_exec(Recorder(), {"noNewPrivileges": True}, conn=object())
+    assert loaded == [False, False, True]
 
 
 # -- the real library ----------------------------------------------------------

@@ -13,6 +13,12 @@ succeeded. Then the status becomes "running" and the poststart hooks run
 A container created from a config without ``process`` cannot be started:
 runtime.md "start" requires the error here, and the container stays created
 (its init is never asked to exec anything).
+
+With SCMP_ACT_NOTIFY rules the init sends the seccomp notify fd over the
+same connection before its execve(2); start hands it to the agent at
+``linux.seccomp.listenerPath`` (lifecycle/seccomp_listener.py). When that
+fails, start fails with that error and the init exits without running the
+program: the container ends stopped, as with runc.
 """
 
 import posix  # os without os.py: runtime/pathlite.py says why
@@ -48,7 +54,15 @@ def start(state_root, container_id, warn=None, unless_stopped_by_user=False):
         if "process" not in (state.get("config") or {}):
             raise StartError("cannot start container %s: its config has no process "
                              "(config.md: process is required to start a container)" % container_id)
-        reply = _tell_init(lock.fd, jsonlite.dumps(spec_state(state, "created")).encode("utf-8"))
+        seccomp = (state["config"].get("linux") or {}).get("seccomp") or {}
+        listener = _listener_hand_over(seccomp, spec_state(state, "created")) if seccomp.get("listenerPath") else None
+        try:
+            reply = _tell_init(lock.fd, jsonlite.dumps(spec_state(state, "created")).encode("utf-8"), listener)
+        except InitUnreachable:
+            raise
+        except RuntimeFailure as e:  # the listener's: the init has exited without running the program
+            _unlink_quietly(pathlite.join(root.container_dir(container_id), "init.sock"))
+            raise StartError("cannot start container %s: %s" % (container_id, e))
         _unlink_quietly(pathlite.join(root.container_dir(container_id), "init.sock"))
         if reply:
             text = reply.decode("utf-8", "replace")
@@ -66,17 +80,57 @@ def start(state_root, container_id, warn=None, unless_stopped_by_user=False):
     return state
 
 
-def _tell_init(dir_fd, state_json):
+def _tell_init(dir_fd, state_json, listener=None):
+    """The init's reply: b"" when it exec'd the program. ``listener`` takes the fds it sends, if any."""
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
         sock.connect("/proc/self/fd/%d/init.sock" % dir_fd)
         sock.sendall(b"start\n" + state_json)
         sock.shutdown(_socket.SHUT_WR)
-        return read_until_eof(sock)
+        if listener is None:
+            return read_until_eof(sock)
+        return _read_with_fds(sock, listener)
     except OSError as e:
         raise InitUnreachable("cannot reach the container's init: %s" % (e.strerror or e))
     finally:
         sock.close()
+
+
+def _listener_hand_over(seccomp, spec_state_):
+    """What start does with the fds the init sends: seccomp_listener.hand_over (loaded only then)."""
+    from .seccomp_listener import hand_over
+
+    def hand_over_fds(fds):
+        hand_over(seccomp, spec_state_, fds)
+    return hand_over_fds
+
+
+def _read_with_fds(sock, listener):
+    """read_until_eof, passing the fds of the init's LISTENER_MESSAGE to ``listener``.
+
+    A failure of ``listener`` is raised after the init's EOF: the init, left
+    without its "ok", fails and exits, so the container is stopped by then.
+    """
+    from .seccomp_listener import fds_from_ancdata
+    from ..security.seccomp_filter import LISTENER_MESSAGE
+    chunks = []
+    failure = None
+    while True:
+        data, ancdata, dummy_flags, dummy_addr = sock.recvmsg(65536, _socket.CMSG_SPACE(2 * 4))
+        fds = fds_from_ancdata(ancdata)
+        if fds:
+            if data.startswith(LISTENER_MESSAGE):
+                data = data[len(LISTENER_MESSAGE):]
+            try:
+                listener(fds)
+            except RuntimeFailure as e:
+                failure = failure or e
+        elif not data:
+            break
+        chunks.append(data)
+    if failure is not None:
+        raise failure
+    return b"".join(chunks)
 
 
 def _unlink_quietly(path):

@@ -236,12 +236,12 @@ def _start_phase(ctx, conn, program, state_json):
     # Before seccomp, whose filter may forbid personality(2) or writes to /proc.
     apply_personality((config.get("linux") or {}).get("personality"))
     apply_exec_labels(process)
-    seccomp_filter.load_before_identity(ctx.seccomp, process)
+    seccomp_filter.load_before_identity(ctx.seccomp, process, conn)
     apply_identity(process)
     apply_umask(process)
     for sig in TERMINATING_SIGNALS + PYTHON_IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
-    seccomp_filter.load_before_exec(ctx.seccomp, process)
+    seccomp_filter.load_before_exec(ctx.seccomp, process, conn)
     os.execve(program, process["args"], environ_dict(process.get("env") or []))
 
 
@@ -264,7 +264,7 @@ def _hook_confinement(compiled, process):
         try:
             if process.get("noNewPrivileges"):
                 set_no_new_privileges()
-            compiled.load()
+            compiled.load(with_listener=False)  # seccomp_filter.py: the agent's fd is the init's
         except BaseException as e:  # never return into subprocess's child code with an exception
             # subprocess would only report "Exception occurred in preexec_fn":
             # say it on the hook's output, which the failed hook's error shows.

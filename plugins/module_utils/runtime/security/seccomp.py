@@ -47,6 +47,7 @@ SCMP_ACT_TRAP = 0x00030000
 SCMP_ACT_ERRNO = 0x00050000
 SCMP_ACT_TRACE = 0x7ff00000
 SCMP_ACT_LOG = 0x7ffc0000
+SCMP_ACT_NOTIFY = 0x7fc00000  # SECCOMP_RET_USER_NOTIF (seccomp_unotify(2); libseccomp >= 2.5)
 SCMP_ACT_ALLOW = 0x7fff0000
 ACTIONS = {
     # seccomp.h: SCMP_ACT_KILL is SCMP_ACT_KILL_THREAD.
@@ -57,8 +58,12 @@ ACTIONS = {
     "SCMP_ACT_ERRNO": SCMP_ACT_ERRNO,
     "SCMP_ACT_TRACE": SCMP_ACT_TRACE,
     "SCMP_ACT_LOG": SCMP_ACT_LOG,
+    "SCMP_ACT_NOTIFY": SCMP_ACT_NOTIFY,
     "SCMP_ACT_ALLOW": SCMP_ACT_ALLOW,
 }
+# <linux/seccomp.h>: not config names, set by the runtime itself.
+SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4
 # SECCOMP_RET_DATA is the low 16 bits of the action.
 MAX_ERRNO_RET = 0xffff
 
@@ -93,9 +98,6 @@ def arch_library_name(name):
 
 def action_value(name, errno_ret, path):
     """The libseccomp action for ``name``; ERRNO and TRACE carry ``errno_ret`` (default EPERM)."""
-    if name == "SCMP_ACT_NOTIFY":
-        raise UnsupportedError("%s: SCMP_ACT_NOTIFY (seccomp user notification) is not supported "
-                               "by this runtime" % path)
     if name not in ACTIONS:
         raise SpecError(path, "unknown seccomp action %r" % (name,))
     value = ACTIONS[name]
@@ -109,17 +111,27 @@ def action_value(name, errno_ret, path):
     return value
 
 
-def filter_flags(names_, path):
-    """The seccomp(2) flags word for ``linux.seccomp.flags``."""
+def filter_flags(names_, path, notify=False):
+    """The seccomp(2) flags word for ``linux.seccomp.flags``.
+
+    With ``notify`` (a rule uses SCMP_ACT_NOTIFY) SECCOMP_FILTER_FLAG_NEW_LISTENER
+    is added: seccomp(2) then returns the notify fd that goes to the agent at
+    listenerPath (seccomp_filter.py). With it, TSYNC needs TSYNC_ESRCH, or the
+    return value could be a thread id instead of the fd (seccomp(2)).
+    """
     flags = 0
     for index, name in enumerate(names_ or ()):
         where = "%s[%d]" % (path, index)
-        if name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV":
-            # Only meaningful with a notify listener (seccomp(2)), which is not supported.
-            raise UnsupportedError("%s: %s needs SCMP_ACT_NOTIFY, which is not supported" % (where, name))
+        if name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" and not notify:
+            # seccomp(2): only meaningful (and only accepted) with a notify listener.
+            raise SpecError(where, "%s needs a syscall rule with SCMP_ACT_NOTIFY" % name)
         if name not in SECCOMP_FILTER_FLAGS:
             raise SpecError(where, "unknown seccomp flag %r" % (name,))
         flags |= SECCOMP_FILTER_FLAGS[name]
+    if notify:
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER
+        if flags & SECCOMP_FILTER_FLAGS["SECCOMP_FILTER_FLAG_TSYNC"]:
+            flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH
     return flags
 
 
@@ -195,7 +207,8 @@ def compile_seccomp(seccomp, path=PATH):
 def _compile(seccomp, path):
     default = action_value(seccomp.get("defaultAction"), seccomp.get("defaultErrnoRet"),
                            path + ".defaultAction")
-    flags = filter_flags(seccomp.get("flags"), path + ".flags")
+    notify = uses_notify(seccomp)
+    flags = filter_flags(seccomp.get("flags"), path + ".flags", notify)
     lib = _library()
     ctx = lib.seccomp_init(default)
     if not ctx:
@@ -213,7 +226,13 @@ def _compile(seccomp, path):
         lib.seccomp_release(ctx)
     program = _enosys_stub(lib, default, arches, syscalls, path) + program
     nr = lib.seccomp_syscall_resolve_name(b"seccomp")
-    return CompiledFilter(program, flags, nr if nr >= 0 else None, skipped)
+    return CompiledFilter(program, flags, nr if nr >= 0 else None, skipped,
+                          listener=SECCOMP_FILTER_FLAG_NEW_LISTENER if notify else 0)
+
+
+def uses_notify(seccomp):
+    """Whether a rule of ``linux.seccomp`` forwards syscalls to the agent at listenerPath."""
+    return any(rule.get("action") == "SCMP_ACT_NOTIFY" for rule in seccomp.get("syscalls") or ())
 
 
 def _add_arches(lib, ctx, arches, path):

@@ -66,9 +66,18 @@ def check_seccomp(config, for_create):
     for index, rule in enumerate(seccomp.get("syscalls", [])):
         _check_errno_action(rule, "action", "errnoRet", item(child(path, "syscalls"), index))
         notify_used = notify_used or rule["action"] == "SCMP_ACT_NOTIFY"
-    # The notify fd has to be handed to an agent through listenerPath.
+        if rule["action"] == "SCMP_ACT_NOTIFY" and "sendmsg" in (rule.get("names") or ()):
+            # The init sends the notify fd to `start` with sendmsg(2) after loading the
+            # filter (security/seccomp_filter.py): it would wait for an agent that has no fd yet.
+            # runc refuses write(2), which its own init uses there, for the same reason.
+            fail(child(item(child(path, "syscalls"), index), "names"),
+                 "SCMP_ACT_NOTIFY cannot be used for sendmsg, which the runtime needs to hand the notify fd over")
+    # The notify fd has to be handed to an agent through listenerPath, and a
+    # listener without a notifying rule would never get anything (as runc: an error).
     if notify_used and not seccomp.get("listenerPath"):
         fail(child(path, "listenerPath"), "is required when a syscall uses SCMP_ACT_NOTIFY")
+    if seccomp.get("listenerPath") and not notify_used:
+        fail(child(path, "listenerPath"), "is set but no syscall rule uses SCMP_ACT_NOTIFY")
     # config-linux.md: listenerMetadata MUST NOT be set without listenerPath.
     if "listenerMetadata" in seccomp and "listenerPath" not in seccomp:
         fail(child(path, "listenerMetadata"), "must not be set without listenerPath")
